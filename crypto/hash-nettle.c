@@ -1,0 +1,1 @@
+/* stub: not yet written */

@@ -1,0 +1,216 @@
+/*
+ * Encrypted block formats (LUKS1 and the legacy qcow AES scheme): header
+ * create/open/amend through caller callbacks, and sector encryption.
+ */
+#ifndef QCRYPTO_BLOCK_H
+#define QCRYPTO_BLOCK_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/cipher.h"
+#include "crypto/hash.h"
+#include "crypto/ivgen.h"
+#include "qapi/error.h"
+#include "qapi/opts.h"
+#include "qapi/qobject.h"
+
+typedef enum QCryptoBlockFormat {
+    QCRYPTO_BLOCK_FORMAT_QCOW,      /* legacy AES-128-CBC, plain64 IVs */
+    QCRYPTO_BLOCK_FORMAT_LUKS,
+    QCRYPTO_BLOCK_FORMAT__MAX,
+} QCryptoBlockFormat;
+
+/* "qcow", "luks" */
+extern const QEnumLookup QCryptoBlockFormat_lookup;
+
+typedef enum QCryptoBlockLUKSKeyslotState {
+    QCRYPTO_BLOCK_LUKS_KEYSLOT_STATE_ACTIVE,
+    QCRYPTO_BLOCK_LUKS_KEYSLOT_STATE_INACTIVE,
+    QCRYPTO_BLOCK_LUKS_KEYSLOT_STATE__MAX,
+} QCryptoBlockLUKSKeyslotState;
+
+/* "active", "inactive" */
+extern const QEnumLookup QCryptoBlockLUKSKeyslotState_lookup;
+
+/* Create options; filled by qopts_to_struct() from the tables below. */
+typedef struct QCryptoBlockCreateOptions {
+    QCryptoBlockFormat format;
+    bool has_key_secret;
+    char *key_secret;
+    bool has_cipher_alg;
+    int cipher_alg;                 /* QCryptoCipherAlgo */
+    bool has_cipher_mode;
+    int cipher_mode;                /* QCryptoCipherMode */
+    bool has_ivgen_alg;
+    int ivgen_alg;                  /* QCryptoIVGenAlgo */
+    bool has_ivgen_hash_alg;
+    int ivgen_hash_alg;             /* QCryptoHashAlgo */
+    bool has_hash_alg;
+    int hash_alg;                   /* QCryptoHashAlgo */
+    bool has_iter_time;
+    uint64_t iter_time;             /* milliseconds */
+} QCryptoBlockCreateOptions;
+
+/*
+ * The LUKS create options in 7.2's order (key-secret, cipher-alg,
+ * cipher-mode, ivgen-alg, ivgen-hash-alg, hash-alg, iter-time), filling a
+ * QCryptoBlockCreateOptions.  The luks driver uses it as is, qcow2 as the
+ * "encrypt." group.
+ */
+extern const QOptDesc qcrypto_block_create_opts_luks[];
+
+typedef struct QCryptoBlockOpenOptions {
+    QCryptoBlockFormat format;
+    char *key_secret;               /* secret id, or NULL */
+} QCryptoBlockOpenOptions;
+
+typedef struct QCryptoBlockAmendOptions {
+    bool has_state;
+    int state;                      /* QCryptoBlockLUKSKeyslotState */
+    bool has_keyslot;
+    uint64_t keyslot;
+    bool has_old_secret;
+    char *old_secret;
+    bool has_new_secret;
+    char *new_secret;
+    bool has_iter_time;
+    uint64_t iter_time;
+} QCryptoBlockAmendOptions;
+
+/* state, keyslot, old-secret, new-secret, iter-time */
+extern const QOptDesc qcrypto_block_amend_opts_luks[];
+
+typedef struct QCryptoBlock QCryptoBlock;
+
+/* Read @buflen bytes at @offset of the encryption header area. */
+typedef int (*QCryptoBlockReadFunc)(QCryptoBlock *block, size_t offset,
+                                    uint8_t *buf, size_t buflen,
+                                    void *opaque, Error **errp);
+/* Reserve @headerlen bytes for the header area (zero-filled). */
+typedef int (*QCryptoBlockInitFunc)(QCryptoBlock *block, size_t headerlen,
+                                    void *opaque, Error **errp);
+/* Write @buflen bytes at @offset of the encryption header area. */
+typedef int (*QCryptoBlockWriteFunc)(QCryptoBlock *block, size_t offset,
+                                     const uint8_t *buf, size_t buflen,
+                                     void *opaque, Error **errp);
+
+/* Open flags. */
+#define QCRYPTO_BLOCK_OPEN_NO_IO (1 << 0)   /* header only, no key needed */
+
+/*
+ * qcrypto_block_has_format:
+ * Returns: whether @buf (the start of a volume) carries @format's header.
+ */
+bool qcrypto_block_has_format(QCryptoBlockFormat format,
+                              const uint8_t *buf, size_t buflen);
+
+/*
+ * qcrypto_block_open:
+ * @options: the format and key secret
+ * @optprefix: prefix of option names in messages ("encrypt." for qcow2,
+ *             "" for luks), as in "Parameter 'encrypt.key-secret' is
+ *             required for cipher"
+ * @readfunc: reads the header area
+ * @opaque: passed to @readfunc
+ * @flags: QCRYPTO_BLOCK_OPEN_NO_IO to only parse the header
+ * @errp: header check errors, "Invalid password, cannot unlock any keyslot"
+ *
+ * Returns: the unlocked block (caller frees with qcrypto_block_free()),
+ * or NULL.
+ */
+QCryptoBlock *qcrypto_block_open(const QCryptoBlockOpenOptions *options,
+                                 const char *optprefix,
+                                 QCryptoBlockReadFunc readfunc, void *opaque,
+                                 unsigned int flags, Error **errp);
+
+/*
+ * qcrypto_block_create:
+ * @options: format and parameters (defaults as 7.2: aes-256, xts,
+ *           plain64, sha256, 2000 ms)
+ * @optprefix: as for qcrypto_block_open()
+ * @initfunc: called once with the header area size before any write
+ * @writefunc: writes the header area
+ * @opaque: passed to the callbacks
+ * @errp: option, secret and I/O errors
+ *
+ * Generate a master key, write the header and keyslot 0, then read the
+ * header back through nothing but its own state and check it.
+ * Returns: the new block (caller frees), or NULL.
+ */
+QCryptoBlock *qcrypto_block_create(const QCryptoBlockCreateOptions *options,
+                                   const char *optprefix,
+                                   QCryptoBlockInitFunc initfunc,
+                                   QCryptoBlockWriteFunc writefunc,
+                                   void *opaque, Error **errp);
+
+/*
+ * qcrypto_block_calculate_payload_offset:
+ * @options: create options
+ * @optprefix: for messages
+ * @len: receives the header area size in bytes
+ * @errp: invalid options
+ * Returns: true on success (used by measure).
+ */
+bool qcrypto_block_calculate_payload_offset(
+    const QCryptoBlockCreateOptions *options, const char *optprefix,
+    uint64_t *len, Error **errp);
+
+/*
+ * qcrypto_block_amend_options:
+ * @block: an unlocked LUKS block
+ * @readfunc, @writefunc, @opaque: header area access
+ * @options: the keyslot change
+ * @force: relax the safety checks as `qemu-img amend --force`
+ * @errp: 7.2's keyslot messages
+ * Returns: 0 on success, -1 on failure (the header is unchanged).
+ */
+int qcrypto_block_amend_options(QCryptoBlock *block,
+                                QCryptoBlockReadFunc readfunc,
+                                QCryptoBlockWriteFunc writefunc,
+                                void *opaque,
+                                const QCryptoBlockAmendOptions *options,
+                                bool force, Error **errp);
+
+/*
+ * qcrypto_block_get_info:
+ * @block: an open block (NO_IO is enough)
+ * Returns: a new dict (caller frees) of the format-specific information
+ * 7.2 shows for LUKS (ivgen-alg, hash-alg, cipher-alg, uuid,
+ * [ivgen-hash-alg], cipher-mode, slots, payload-offset, master-key-iters)
+ * without a "format" key; an empty dict for qcow.
+ */
+QObject *qcrypto_block_get_info(QCryptoBlock *block);
+
+/*
+ * qcrypto_block_encrypt / qcrypto_block_decrypt:
+ * @block: an unlocked block
+ * @offset: byte offset that numbers the sectors (offset / sector size is
+ *          the first IV sector); a multiple of the sector size (asserted)
+ * @buf: data, encrypted or decrypted in place
+ * @len: a multiple of the sector size (asserted)
+ *
+ * Large buffers are spread over worker threads.  Cannot fail.
+ */
+void qcrypto_block_encrypt(QCryptoBlock *block, uint64_t offset,
+                           uint8_t *buf, size_t len);
+void qcrypto_block_decrypt(QCryptoBlock *block, uint64_t offset,
+                           uint8_t *buf, size_t len);
+
+/* qcrypto_block_get_payload_offset: Returns: data start in bytes (LUKS:
+ * the header area size; qcow: 0). */
+uint64_t qcrypto_block_get_payload_offset(QCryptoBlock *block);
+
+/* qcrypto_block_get_sector_size: Returns: the encryption sector size. */
+uint64_t qcrypto_block_get_sector_size(QCryptoBlock *block);
+
+/* qcrypto_block_get_format: Returns: the block's format. */
+QCryptoBlockFormat qcrypto_block_get_format(QCryptoBlock *block);
+
+/* qcrypto_block_free: free @block (or NULL), wiping all key material. */
+void qcrypto_block_free(QCryptoBlock *block);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(QCryptoBlock, qcrypto_block_free)
+
+#endif /* QCRYPTO_BLOCK_H */

@@ -1,0 +1,27 @@
+#!/bin/sh
+# Install (idempotently) everything needed to build, test and benchmark:
+# the toolchain and libraries, and the reference tools the interop tests
+# compare against (Debian's qemu-utils 7.2 and cryptsetup).
+set -e
+
+PKGS="gcc make meson ninja-build pkg-config python3 xxd
+libglib2.0-dev nettle-dev libssl-dev zlib1g-dev libzstd-dev libjson-glib-dev
+qemu-utils cryptsetup-bin"
+
+missing=""
+for p in $PKGS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+        missing="$missing $p"
+    fi
+done
+
+if [ -n "$missing" ]; then
+    echo "install-deps: installing:$missing"
+    SUDO=""
+    if [ "$(id -u)" != 0 ]; then
+        SUDO=sudo
+    fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+        --no-install-recommends $missing
+fi
