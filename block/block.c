@@ -1,1 +1,543 @@
-/* stub: not yet written */
+/*
+ * Block node life cycle: driver lookup, format probing, opening a format
+ * over its protocol, the name shown for a node, creation and amendment.
+ */
+#include "qemu/osdep.h"
+
+#include "block/block_int.h"
+#include "qapi/keyval.h"
+
+#define BLOCK_PROBE_BUF_SIZE 2048
+
+static const char *const prealloc_mode_names[] = {
+    "off", "metadata", "falloc", "full",
+};
+
+const QEnumLookup PreallocMode_lookup = {
+    .array = prealloc_mode_names,
+    .size = PREALLOC_MODE__MAX,
+};
+
+/* Every driver, formats in probing order, then protocols. */
+static const BlockDriver *const block_drivers[] = {
+    &bdrv_crypto_luks,
+    &bdrv_raw,
+    &bdrv_file,
+};
+
+const BlockDriver *bdrv_find_format(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(block_drivers); i++) {
+        if (0 == strcmp(block_drivers[i]->format_name, name)) {
+            return block_drivers[i];
+        }
+    }
+    return NULL;
+}
+
+const char *bdrv_get_driver_name(const BlockDriver *drv)
+{
+    return drv->format_name;
+}
+
+static BlockDriverState *bdrv_new_node(const BlockDriver *drv, int flags)
+{
+    BlockDriverState *bs = g_new0(BlockDriverState, 1);
+
+    bs->drv = drv;
+    bs->opaque = g_malloc0(drv->instance_size);
+    bs->open_flags = flags;
+    bs->read_only = !(flags & BDRV_O_RDWR);
+    bs->refcnt = 1;
+    bs->request_alignment = 1;
+    return bs;
+}
+
+static void bdrv_child_free(BdrvChild *child)
+{
+    if (child) {
+        bdrv_unref(child->bs);
+        g_free(child->name);
+        g_free(child);
+    }
+}
+
+static BdrvChild *bdrv_child_new(BlockDriverState *bs, const char *name)
+{
+    BdrvChild *child = g_new0(BdrvChild, 1);
+
+    child->bs = bs;
+    child->name = g_strdup(name);
+    return child;
+}
+
+void bdrv_unref(BlockDriverState *bs)
+{
+    if (!bs || --bs->refcnt > 0) {
+        return;
+    }
+    if (!bs->read_only && !(bs->open_flags & BDRV_O_NO_IO)) {
+        bdrv_flush(bs);
+    }
+    if (bs->drv->bdrv_close) {
+        bs->drv->bdrv_close(bs);
+    }
+    bdrv_child_free(bs->backing);
+    bdrv_child_free(bs->file);
+    qobject_free(bs->full_options);
+    g_free(bs->filename);
+    g_free(bs->exact_filename);
+    g_free(bs->backing_file);
+    g_free(bs->backing_format);
+    g_free(bs->opaque);
+    g_free(bs);
+}
+
+BdrvChild *bdrv_root_attach(BlockDriverState *bs)
+{
+    return bdrv_child_new(bs, "root");
+}
+
+void bdrv_root_detach(BdrvChild *child)
+{
+    bdrv_child_free(child);
+}
+
+/* Report the first option no driver consumed. */
+static bool bdrv_check_leftovers(BlockDriverState *bs, QObject *options,
+                                 Error **errp)
+{
+    const QDictEntry *e = qdict_first(options);
+
+    if (!e) {
+        return true;
+    }
+    error_setg(errp, "Block %s '%s' does not support the option '%s'",
+               bs->drv->is_protocol ? "protocol" : "format",
+               bs->drv->format_name, qdict_entry_key(e));
+    return false;
+}
+
+/* The compact JSON description of a node, as in "json:{...}" names. */
+static QObject *bdrv_describe(const BlockDriverState *bs)
+{
+    QObject *dict = qobject_new_dict();
+    const QDictEntry *e;
+
+    qdict_put_str(dict, "driver", bs->drv->format_name);
+    if (bs->drv->is_protocol) {
+        qdict_put_str(dict, "filename", bs->exact_filename);
+        return dict;
+    }
+    for (e = qdict_first(bs->full_options); e;
+         e = qdict_next(bs->full_options, e)) {
+        qdict_put(dict, qdict_entry_key(e),
+                  qobject_copy(qdict_entry_value(e)));
+    }
+    if (bs->file) {
+        qdict_put(dict, "file", bdrv_describe(bs->file->bs));
+    }
+    return dict;
+}
+
+/*
+ * A format node whose only options are its driver and a plain file shows
+ * the file's name; anything else shows as json:{...}, as 7.2 does.
+ */
+static void bdrv_refresh_filename(BlockDriverState *bs)
+{
+    g_autoptr(QObject) desc = NULL;
+    g_autofree char *json = NULL;
+
+    g_free(bs->filename);
+    if (bs->drv->is_protocol) {
+        bs->filename = g_strdup(bs->exact_filename);
+        return;
+    }
+    if (0 == qdict_size(bs->full_options) && bs->file &&
+        bs->file->bs->exact_filename) {
+        g_free(bs->exact_filename);
+        bs->exact_filename = g_strdup(bs->file->bs->exact_filename);
+        bs->filename = g_strdup(bs->exact_filename);
+        return;
+    }
+    desc = bdrv_describe(bs);
+    json = qobject_to_json(desc, false);
+    bs->filename = g_strdup_printf("json:%s", json);
+}
+
+static BlockDriverState *bdrv_open_protocol(QObject *options, int flags,
+                                            Error **errp)
+{
+    g_autofree char *drvname = NULL;
+    const BlockDriver *drv = &bdrv_file;
+    BlockDriverState *bs;
+    int ret;
+
+    if (qdict_get_str(options, "driver")) {
+        drvname = g_strdup(qdict_get_str(options, "driver"));
+        qdict_del(options, "driver");
+        drv = bdrv_find_format(drvname);
+        if (!drv || !drv->is_protocol) {
+            error_setg(errp, "Unknown protocol '%s'", drvname);
+            return NULL;
+        }
+    }
+    bs = bdrv_new_node(drv, flags);
+    ret = drv->bdrv_open(bs, options, flags, errp);
+    if (ret < 0) {
+        bdrv_unref(bs);
+        return NULL;
+    }
+    if (!bdrv_check_leftovers(bs, options, errp)) {
+        bdrv_unref(bs);
+        return NULL;
+    }
+    bdrv_refresh_filename(bs);
+    return bs;
+}
+
+/* Guess the format from the first bytes of @file; raw when nothing fits. */
+static const BlockDriver *bdrv_probe_format(BlockDriverState *file,
+                                            const char *filename,
+                                            Error **errp)
+{
+    uint8_t buf[BLOCK_PROBE_BUF_SIZE] = { 0 };
+    BdrvChild tmp = { .bs = file, .name = (char *)"probe" };
+    const BlockDriver *best = &bdrv_raw;
+    int64_t len = bdrv_getlength(file);
+    int best_score = 0;
+    int ret;
+
+    if (len < 0) {
+        error_setg_errno(errp, (int)-len, "Could not determine image size");
+        return NULL;
+    }
+    ret = bdrv_pread(&tmp, 0, MIN(len, (int64_t)sizeof(buf)), buf, 0);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "Could not read image for determining "
+                         "its format");
+        return NULL;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(block_drivers); i++) {
+        const BlockDriver *drv = block_drivers[i];
+        int score;
+
+        if (!drv->bdrv_probe) {
+            continue;
+        }
+        score = drv->bdrv_probe(buf, MIN(len, (int64_t)sizeof(buf)),
+                                filename);
+        if (score > best_score) {
+            best_score = score;
+            best = drv;
+        }
+    }
+    return best;
+}
+
+/* Merge a "json:{...}" file name into @options (explicit options win). */
+static bool bdrv_parse_json_filename(const char *filename, QObject *options,
+                                     Error **errp)
+{
+    g_autoptr(QObject) parsed = qobject_from_json(filename + 5, errp);
+    const QDictEntry *e;
+
+    if (!parsed) {
+        error_prepend(errp, "Could not parse the JSON options: ");
+        return false;
+    }
+    if (QTYPE_QDICT != qobject_type(parsed)) {
+        error_setg(errp, "Invalid JSON object given");
+        return false;
+    }
+    qdict_flatten(parsed);
+    for (e = qdict_first(parsed); e; e = qdict_next(parsed, e)) {
+        if (!qdict_haskey(options, qdict_entry_key(e))) {
+            qdict_put(options, qdict_entry_key(e),
+                      qobject_copy(qdict_entry_value(e)));
+        }
+    }
+    return true;
+}
+
+static BlockDriverState *bdrv_open_file_child(const char *filename,
+                                              QObject *options, int flags,
+                                              Error **errp)
+{
+    g_autoptr(QObject) file_opts = qdict_extract_subqdict(options, "file.");
+
+    if (!qdict_haskey(file_opts, "filename")) {
+        if (!filename) {
+            error_setg(errp, "A block device must be specified for "
+                       "\"file\"");
+            return NULL;
+        }
+        qdict_put_str(file_opts, "filename", filename);
+    }
+    return bdrv_open_protocol(file_opts, flags, errp);
+}
+
+static int bdrv_open_format(BlockDriverState *bs, QObject *options,
+                            int flags, Error **errp)
+{
+    int ret;
+
+    bs->full_options = qobject_copy(options);
+    ret = bs->drv->bdrv_open(bs, options, flags, errp);
+    if (ret < 0) {
+        return ret;
+    }
+    if (!bdrv_check_leftovers(bs, options, errp)) {
+        return -EINVAL;
+    }
+    bdrv_refresh_filename(bs);
+    return 0;
+}
+
+BlockDriverState *bdrv_open(const char *filename, QObject *options_in,
+                            int flags, Error **errp)
+{
+    g_autoptr(QObject) options = options_in ? options_in : qobject_new_dict();
+    g_autofree char *drvname = NULL;
+    const BlockDriver *drv = NULL;
+    BlockDriverState *file, *bs;
+
+    if (filename && g_str_has_prefix(filename, "json:")) {
+        if (!bdrv_parse_json_filename(filename, options, errp)) {
+            return NULL;
+        }
+        filename = NULL;
+    }
+    if (qdict_get_str(options, "driver")) {
+        drvname = g_strdup(qdict_get_str(options, "driver"));
+        drv = bdrv_find_format(drvname);
+        if (!drv) {
+            error_setg(errp, "Unknown driver '%s'", drvname);
+            return NULL;
+        }
+        if (drv->is_protocol) {
+            if (filename && !qdict_haskey(options, "filename")) {
+                qdict_put_str(options, "filename", filename);
+            }
+            return bdrv_open_protocol(options, flags, errp);
+        }
+        qdict_del(options, "driver");
+    }
+    file = bdrv_open_file_child(filename, options, flags, errp);
+    if (!file) {
+        return NULL;
+    }
+    if (!drv) {
+        drv = bdrv_probe_format(file, file->filename, errp);
+        if (!drv) {
+            bdrv_unref(file);
+            return NULL;
+        }
+    }
+    bs = bdrv_new_node(drv, flags);
+    bs->probed = !drvname;
+    bs->file = bdrv_child_new(file, "file");
+    if (bdrv_open_format(bs, options, flags, errp) < 0) {
+        bdrv_unref(bs);
+        return NULL;
+    }
+    return bs;
+}
+
+BdrvChild *bdrv_file_open_child(const char *filename, int flags,
+                                Error **errp)
+{
+    g_autoptr(QObject) options = qobject_new_dict();
+    BlockDriverState *bs;
+
+    qdict_put_str(options, "filename", filename);
+    bs = bdrv_open_protocol(options, flags, errp);
+    return bs ? bdrv_root_attach(bs) : NULL;
+}
+
+int bdrv_create(const char *drv_name, const char *filename, QObject *opts,
+                Error **errp)
+{
+    const BlockDriver *drv = bdrv_find_format(drv_name);
+
+    if (!drv) {
+        error_setg(errp, "Unknown file format '%s'", drv_name);
+        return -ENOENT;
+    }
+    if (!drv->bdrv_create) {
+        error_setg(errp, "Format driver '%s' does not support image "
+                   "creation", drv_name);
+        return -ENOTSUP;
+    }
+    return drv->bdrv_create(filename, opts, errp);
+}
+
+int bdrv_amend_options(BlockDriverState *bs, QObject *opts, bool force,
+                       Error **errp)
+{
+    if (!bs->drv->bdrv_amend_options) {
+        error_setg(errp, "Format driver '%s' does not support option "
+                   "amendment", bs->drv->format_name);
+        return -ENOTSUP;
+    }
+    return bs->drv->bdrv_amend_options(bs, opts, force, errp);
+}
+
+QOptDesc *bdrv_get_create_opts(const BlockDriver *drv)
+{
+    const QOptDesc *fmt = drv->create_opts;
+    const QOptDesc *proto = bdrv_file_create_opts;
+    GArray *all;
+
+    if (!drv->bdrv_create) {
+        return NULL;
+    }
+    all = g_array_new(TRUE, TRUE, sizeof(QOptDesc));
+    for (const QOptDesc *d = fmt; d && d->name; d++) {
+        g_array_append_val(all, *d);
+    }
+    for (const QOptDesc *d = proto; d->name && fmt != proto; d++) {
+        if (!qopts_find(fmt, d->name)) {
+            QOptDesc copy = *d;
+            /* The protocol's values are read by name, not by struct. */
+            copy.has_field = false;
+            g_array_append_val(all, copy);
+        }
+    }
+    return (QOptDesc *)g_array_free(all, FALSE);
+}
+
+const QOptDesc *bdrv_get_format_create_opts(const BlockDriver *drv)
+{
+    return drv->create_opts;
+}
+
+const QOptDesc *bdrv_get_amend_opts(const BlockDriver *drv)
+{
+    return drv->amend_opts;
+}
+
+int64_t bdrv_getlength(BlockDriverState *bs)
+{
+    if (!bs->drv->bdrv_getlength) {
+        return bs->file ? bdrv_getlength(bs->file->bs) : -ENOMEDIUM;
+    }
+    return bs->drv->bdrv_getlength(bs);
+}
+
+int64_t bdrv_get_allocated_file_size(BlockDriverState *bs)
+{
+    if (bs->drv->bdrv_get_allocated_file_size) {
+        return bs->drv->bdrv_get_allocated_file_size(bs);
+    }
+    if (bs->file) {
+        return bdrv_get_allocated_file_size(bs->file->bs);
+    }
+    return -ENOTSUP;
+}
+
+int bdrv_truncate(BdrvChild *child, int64_t offset, bool exact,
+                  PreallocMode prealloc, Error **errp)
+{
+    BlockDriverState *bs = child->bs;
+
+    if (offset < 0) {
+        error_setg(errp, "Image size cannot be negative");
+        return -EINVAL;
+    }
+    if (bs->read_only) {
+        error_setg(errp, "Image is read-only");
+        return -EACCES;
+    }
+    if (!bs->drv->bdrv_truncate) {
+        error_setg(errp, "Image format driver does not support resize");
+        return -ENOTSUP;
+    }
+    return bs->drv->bdrv_truncate(bs, offset, exact, prealloc, errp);
+}
+
+const char *bdrv_get_format_name(const BlockDriverState *bs)
+{
+    return bs->drv->format_name;
+}
+
+const BlockDriver *bdrv_get_driver(const BlockDriverState *bs)
+{
+    return bs->drv;
+}
+
+const char *bdrv_get_filename(const BlockDriverState *bs)
+{
+    return bs->filename;
+}
+
+BlockDriverState *bdrv_get_file(const BlockDriverState *bs)
+{
+    return bs->file ? bs->file->bs : NULL;
+}
+
+BlockDriverState *bdrv_get_backing(const BlockDriverState *bs)
+{
+    return bs->backing ? bs->backing->bs : NULL;
+}
+
+const char *bdrv_get_backing_filename(const BlockDriverState *bs)
+{
+    return bs->backing_file;
+}
+
+const char *bdrv_get_backing_format(const BlockDriverState *bs)
+{
+    return bs->backing_format;
+}
+
+bool bdrv_is_encrypted(const BlockDriverState *bs)
+{
+    return bs->encrypted;
+}
+
+bool bdrv_format_was_probed(const BlockDriverState *bs)
+{
+    return bs->probed;
+}
+
+bool bdrv_is_read_only(const BlockDriverState *bs)
+{
+    return bs->read_only;
+}
+
+int bdrv_get_flags(const BlockDriverState *bs)
+{
+    return bs->open_flags;
+}
+
+int bdrv_get_info(BlockDriverState *bs, BlockDriverInfo *bdi)
+{
+    memset(bdi, 0, sizeof(*bdi));
+    if (!bs->drv->bdrv_get_info) {
+        return -ENOTSUP;
+    }
+    return bs->drv->bdrv_get_info(bs, bdi);
+}
+
+QObject *bdrv_get_specific_info(BlockDriverState *bs, Error **errp)
+{
+    if (!bs->drv->bdrv_get_specific_info) {
+        return NULL;
+    }
+    return bs->drv->bdrv_get_specific_info(bs, errp);
+}
+
+bool bdrv_has_zero_init(BlockDriverState *bs)
+{
+    if (bs->drv->bdrv_has_zero_init) {
+        return bs->drv->bdrv_has_zero_init(bs);
+    }
+    return bs->drv->is_protocol;
+}
+
+uint32_t bdrv_get_request_alignment(const BlockDriverState *bs)
+{
+    return bs->request_alignment;
+}

@@ -1,0 +1,95 @@
+/*
+ * The driver interface of the block layer: node state and driver ops.
+ */
+#ifndef BLOCK_BLOCK_INT_H
+#define BLOCK_BLOCK_INT_H
+
+#include "block/block.h"
+#include "qapi/opts.h"
+
+struct BlockDriverState {
+    const BlockDriver *drv;
+    void *opaque;               /* the driver's state, drv->instance_size */
+    int open_flags;             /* BDRV_O_* */
+    bool read_only;
+    bool encrypted;             /* data needs a key (info "encrypted: yes") */
+    bool probed;                /* the format was guessed, not given */
+    int refcnt;
+    uint32_t request_alignment; /* reads/writes must be aligned to this */
+    char *filename;             /* what "image:" shows */
+    char *exact_filename;       /* the plain file name, or NULL */
+    char *backing_file;         /* as recorded in the image, or NULL */
+    char *backing_format;       /* as recorded, or NULL */
+    QObject *full_options;      /* strong options, for json: names */
+    BdrvChild *file;            /* the protocol child, or NULL */
+    BdrvChild *backing;         /* the backing child, or NULL */
+};
+
+struct BlockDriver {
+    const char *format_name;
+    size_t instance_size;
+    bool is_protocol;           /* opens a file name itself ("file") */
+
+    /* Score 0..100 that @buf (start of the file) is this format. */
+    int (*bdrv_probe)(const uint8_t *buf, int buf_size, const char *filename);
+
+    /*
+     * Open @bs.  Protocol drivers get "filename" in @options; format
+     * drivers find bs->file attached.  Drivers remove the options they
+     * consume from @options; leftovers are reported by the caller.
+     */
+    int (*bdrv_open)(BlockDriverState *bs, QObject *options, int flags,
+                     Error **errp);
+    void (*bdrv_close)(BlockDriverState *bs);
+
+    int (*bdrv_preadv)(BlockDriverState *bs, int64_t offset, int64_t bytes,
+                       QEMUIOVector *qiov, BdrvRequestFlags flags);
+    int (*bdrv_pwritev)(BlockDriverState *bs, int64_t offset, int64_t bytes,
+                        QEMUIOVector *qiov, BdrvRequestFlags flags);
+    int (*bdrv_pwrite_zeroes)(BlockDriverState *bs, int64_t offset,
+                              int64_t bytes, BdrvRequestFlags flags);
+    int (*bdrv_pdiscard)(BlockDriverState *bs, int64_t offset, int64_t bytes);
+    int (*bdrv_flush)(BlockDriverState *bs);
+    int (*bdrv_block_status)(BlockDriverState *bs, int64_t offset,
+                             int64_t bytes, int64_t *pnum, int64_t *map,
+                             BlockDriverState **file);
+
+    int64_t (*bdrv_getlength)(BlockDriverState *bs);
+    int64_t (*bdrv_get_allocated_file_size)(BlockDriverState *bs);
+    int (*bdrv_truncate)(BlockDriverState *bs, int64_t offset, bool exact,
+                         PreallocMode prealloc, Error **errp);
+    int (*bdrv_get_info)(BlockDriverState *bs, BlockDriverInfo *bdi);
+    QObject *(*bdrv_get_specific_info)(BlockDriverState *bs, Error **errp);
+    bool (*bdrv_has_zero_init)(BlockDriverState *bs);
+
+    /* Create an image at @filename from validated @opts (incl. "size"). */
+    int (*bdrv_create)(const char *filename, QObject *opts, Error **errp);
+    const QOptDesc *create_opts;
+
+    int (*bdrv_amend_options)(BlockDriverState *bs, QObject *opts,
+                              bool force, Error **errp);
+    const QOptDesc *amend_opts;
+};
+
+/* The drivers, each defined in its own file. */
+extern const BlockDriver bdrv_file;
+extern const BlockDriver bdrv_raw;
+extern const BlockDriver bdrv_crypto_luks;
+
+/*
+ * bdrv_file_open_child:
+ * For drivers' create callbacks: open @filename with the file protocol.
+ * Returns: a root child (free with bdrv_root_detach()), or NULL.
+ */
+BdrvChild *bdrv_file_open_child(const char *filename, int flags,
+                                Error **errp);
+
+/* Default for drivers without block status: all data. */
+int bdrv_block_status_default(BlockDriverState *bs, int64_t offset,
+                              int64_t bytes, int64_t *pnum, int64_t *map,
+                              BlockDriverState **file);
+
+/* The file protocol's create options ("nocow", "preallocation"?). */
+extern const QOptDesc bdrv_file_create_opts[];
+
+#endif /* BLOCK_BLOCK_INT_H */

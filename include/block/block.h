@@ -1,0 +1,217 @@
+/*
+ * The block layer API used by the tools: opening images (format over
+ * protocol), synchronous byte-addressed I/O, and image information.
+ */
+#ifndef BLOCK_BLOCK_H
+#define BLOCK_BLOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "qapi/error.h"
+#include "qapi/qobject.h"
+#include "qapi/util.h"
+#include "qemu/iov.h"
+
+typedef struct BlockDriver BlockDriver;
+typedef struct BlockDriverState BlockDriverState;
+
+/* A reference from a parent (or a tool) to a node. */
+typedef struct BdrvChild {
+    BlockDriverState *bs;
+    char *name;                 /* "file", "backing", "root" */
+} BdrvChild;
+
+/* Open flags. */
+#define BDRV_O_RDWR         0x0002  /* open for writing */
+#define BDRV_O_NOCACHE      0x0020  /* O_DIRECT on the file (cache=none) */
+#define BDRV_O_NO_BACKING   0x0100  /* do not open the backing chain */
+#define BDRV_O_NO_IO        0x10000 /* metadata only: info without a key */
+#define BDRV_O_FORCE_SHARE  0x20000 /* -U: do not lock against writers */
+#define BDRV_O_UNMAP        0x4000  /* discard requests are passed down */
+#define BDRV_O_PROBE_WARN   0x80000 /* warn when a raw guess is written */
+
+/* Request flags. */
+typedef enum BdrvRequestFlags {
+    BDRV_REQ_MAY_UNMAP = 0x4,   /* zero writes may deallocate */
+    BDRV_REQ_FUA = 0x10,        /* write through to stable storage */
+    BDRV_REQ_NO_FALLBACK = 0x100, /* fail zero writes that would write data */
+} BdrvRequestFlags;
+
+/* Block status bits (as QEMU's BDRV_BLOCK_*). */
+#define BDRV_BLOCK_DATA         0x01
+#define BDRV_BLOCK_ZERO         0x02
+#define BDRV_BLOCK_OFFSET_VALID 0x04
+#define BDRV_BLOCK_ALLOCATED    0x10
+#define BDRV_BLOCK_EOF          0x20
+#define BDRV_BLOCK_RECURSE      0x40
+
+typedef enum PreallocMode {
+    PREALLOC_MODE_OFF,
+    PREALLOC_MODE_METADATA,
+    PREALLOC_MODE_FALLOC,
+    PREALLOC_MODE_FULL,
+    PREALLOC_MODE__MAX,
+} PreallocMode;
+
+/* "off", "metadata", "falloc", "full" */
+extern const QEnumLookup PreallocMode_lookup;
+
+/* What qemu-img info prints above "Format specific information". */
+typedef struct BlockDriverInfo {
+    int cluster_size;           /* 0: none */
+    int64_t vm_state_offset;
+    bool is_dirty;
+} BlockDriverInfo;
+
+/*
+ * bdrv_open:
+ * @filename: a file name, a "json:{...}" description, or NULL when
+ *            @options says everything
+ * @options: flat dict of options ("driver", "file.filename",
+ *           "encrypt.key-secret"...), or NULL; ownership moves to the call
+ * @flags: BDRV_O_*
+ * @errp: "Could not open '%s': ..." style errors
+ *
+ * Open the image: the protocol node named by the file name or "file.*",
+ * the format node given by "driver" or probed, and its backing chain.
+ * Returns: the new node (close with bdrv_unref()), or NULL.
+ */
+BlockDriverState *bdrv_open(const char *filename, QObject *options,
+                            int flags, Error **errp);
+
+/* bdrv_unref: flush and close @bs (or NULL) and its children. */
+void bdrv_unref(BlockDriverState *bs);
+
+/*
+ * bdrv_root_attach:
+ * @bs: a node; the child holds a reference to it
+ * Returns: a tool's handle on @bs for I/O (free with bdrv_root_detach(),
+ * which closes the node).
+ */
+BdrvChild *bdrv_root_attach(BlockDriverState *bs);
+void bdrv_root_detach(BdrvChild *child);
+
+/*
+ * Data path.  Requests complete fully or fail with -errno; unaligned
+ * requests are handled (read-modify-write) below the caller.
+ */
+int bdrv_pread(BdrvChild *child, int64_t offset, int64_t bytes, void *buf,
+               BdrvRequestFlags flags);
+int bdrv_pwrite(BdrvChild *child, int64_t offset, int64_t bytes,
+                const void *buf, BdrvRequestFlags flags);
+int bdrv_preadv(BdrvChild *child, int64_t offset, int64_t bytes,
+                QEMUIOVector *qiov, BdrvRequestFlags flags);
+int bdrv_pwritev(BdrvChild *child, int64_t offset, int64_t bytes,
+                 QEMUIOVector *qiov, BdrvRequestFlags flags);
+int bdrv_pwrite_zeroes(BdrvChild *child, int64_t offset, int64_t bytes,
+                       BdrvRequestFlags flags);
+int bdrv_pdiscard(BdrvChild *child, int64_t offset, int64_t bytes);
+int bdrv_flush(BlockDriverState *bs);
+
+/*
+ * bdrv_block_status:
+ * @bs: a node
+ * @offset, @bytes: the range asked about
+ * @pnum: receives how many bytes from @offset share the returned status
+ * @map: receives the host offset when BDRV_BLOCK_OFFSET_VALID (may be NULL)
+ * @file: receives the node @map refers to (may be NULL)
+ * Returns: BDRV_BLOCK_* bits, or -errno.
+ */
+int bdrv_block_status(BlockDriverState *bs, int64_t offset, int64_t bytes,
+                      int64_t *pnum, int64_t *map, BlockDriverState **file);
+
+/*
+ * bdrv_is_allocated_above:
+ * Like bdrv_block_status() but tells whether the range is allocated in
+ * @bs or any backing node above @base (NULL: the whole chain).
+ * Returns: 1 allocated, 0 not, -errno.
+ */
+int bdrv_is_allocated_above(BlockDriverState *bs, BlockDriverState *base,
+                            int64_t offset, int64_t bytes, int64_t *pnum);
+
+/* bdrv_getlength: Returns: the virtual size in bytes, or -errno. */
+int64_t bdrv_getlength(BlockDriverState *bs);
+
+/* bdrv_get_allocated_file_size: Returns: bytes used on the host, -errno. */
+int64_t bdrv_get_allocated_file_size(BlockDriverState *bs);
+
+/*
+ * bdrv_truncate:
+ * @child: the node to resize
+ * @offset: the new virtual size
+ * @exact: whether a protocol node must be exactly that size
+ * @prealloc: how to allocate new space
+ * @errp: e.g. "Image format driver does not support resize"
+ * Returns: 0 or -errno.
+ */
+int bdrv_truncate(BdrvChild *child, int64_t offset, bool exact,
+                  PreallocMode prealloc, Error **errp);
+
+/*
+ * bdrv_create:
+ * @drv_name: the format ("raw", "luks", "qcow2") or "file"
+ * @filename: where to create
+ * @opts: validated create options (flat dict, including "size"); borrowed
+ * @errp: errors as qemu-img create prints them after "filename: "
+ * Returns: 0 or -errno; on failure nothing is left behind.
+ */
+int bdrv_create(const char *drv_name, const char *filename, QObject *opts,
+                Error **errp);
+
+/*
+ * bdrv_amend_options:
+ * @bs: an open node
+ * @opts: validated amend options; borrowed
+ * @force: qemu-img amend --force
+ * @errp: e.g. "Format driver 'raw' does not support option amendment"
+ * Returns: 0 or -errno.
+ */
+int bdrv_amend_options(BlockDriverState *bs, QObject *opts, bool force,
+                       Error **errp);
+
+/* Lookups of drivers by name; NULL when unknown. */
+const BlockDriver *bdrv_find_format(const char *name);
+
+/*
+ * bdrv_get_create_opts:
+ * @drv: a format or protocol driver
+ * Returns: a new table (caller frees with g_free(); the entries point to
+ * static data) of @drv's create options followed by those of the file
+ * protocol it does not have itself, in 7.2's order; NULL if @drv cannot
+ * create images.
+ */
+struct QOptDesc *bdrv_get_create_opts(const BlockDriver *drv);
+
+/* bdrv_get_format_create_opts: Returns: @drv's own create options only. */
+const struct QOptDesc *bdrv_get_format_create_opts(const BlockDriver *drv);
+
+/* bdrv_get_amend_opts: Returns: @drv's amend option table, or NULL. */
+const struct QOptDesc *bdrv_get_amend_opts(const BlockDriver *drv);
+
+/* Information for qemu-img info and qemu-io info. */
+const char *bdrv_get_format_name(const BlockDriverState *bs);
+const BlockDriver *bdrv_get_driver(const BlockDriverState *bs);
+const char *bdrv_get_driver_name(const BlockDriver *drv);
+/* The name shown after "image:" (a file name or json:{...}). */
+const char *bdrv_get_filename(const BlockDriverState *bs);
+BlockDriverState *bdrv_get_file(const BlockDriverState *bs);
+BlockDriverState *bdrv_get_backing(const BlockDriverState *bs);
+/* The backing file name recorded in the image, or NULL. */
+const char *bdrv_get_backing_filename(const BlockDriverState *bs);
+const char *bdrv_get_backing_format(const BlockDriverState *bs);
+bool bdrv_is_encrypted(const BlockDriverState *bs);
+/* Returns: whether the format was guessed (no "driver" was given). */
+bool bdrv_format_was_probed(const BlockDriverState *bs);
+bool bdrv_is_read_only(const BlockDriverState *bs);
+int bdrv_get_flags(const BlockDriverState *bs);
+/* Returns: 0 with @bdi filled, or -ENOTSUP. */
+int bdrv_get_info(BlockDriverState *bs, BlockDriverInfo *bdi);
+/* Returns: a new dict {"type": fmt, "data": {...}} or NULL. */
+QObject *bdrv_get_specific_info(BlockDriverState *bs, Error **errp);
+/* Returns: whether unallocated areas of a new image read as zeros. */
+bool bdrv_has_zero_init(BlockDriverState *bs);
+/* Returns: the request alignment the format needs (1 if none). */
+uint32_t bdrv_get_request_alignment(const BlockDriverState *bs);
+
+#endif /* BLOCK_BLOCK_H */

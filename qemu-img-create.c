@@ -1,0 +1,532 @@
+/*
+ * qemu-img create, amend, resize and check.
+ */
+#include "qemu/osdep.h"
+
+#include <getopt.h>
+
+#include "qapi/keyval.h"
+#include "qapi/opts.h"
+#include "qemu-img-common.h"
+#include "qemu/cutils.h"
+
+enum {
+    OPTION_OBJECT = 256,
+    OPTION_IMAGE_OPTS,
+    OPTION_FORCE,
+    OPTION_SHRINK,
+    OPTION_PREALLOCATION,
+    OPTION_OUTPUT,
+};
+
+/* Append "-o" arguments: repeated options are joined with commas. */
+static void img_append_options(char **options, const char *arg)
+{
+    char *joined;
+
+    if (!*options) {
+        *options = g_strdup(arg);
+        return;
+    }
+    joined = g_strdup_printf("%s,%s", *options, arg);
+    g_free(*options);
+    *options = joined;
+}
+
+static void img_print_size_error(void)
+{
+    error_report("Invalid image size specified. You may use k, M, G, T, P "
+                 "or E suffixes for");
+    error_report("kilobytes, megabytes, gigabytes, terabytes, petabytes and "
+                 "exabytes.");
+}
+
+/* Print "-o help" for @drv; with a file name the protocol's options too. */
+static int img_print_create_help(const BlockDriver *drv, const char *filename)
+{
+    g_autofree QOptDesc *all = bdrv_get_create_opts(drv);
+    g_autoptr(GString) out = g_string_new(NULL);
+
+    if (!all) {
+        error_report("Format driver '%s' does not support image creation",
+                     bdrv_get_driver_name(drv));
+        return 1;
+    }
+    if (filename) {
+        g_string_append(out, "Supported options:\n");
+        qopts_print_help(out, all);
+    } else {
+        g_string_append_printf(out, "Supported %s options:\n",
+                               bdrv_get_driver_name(drv));
+        qopts_print_help(out, bdrv_get_format_create_opts(drv));
+        g_string_append(out, "\nThe protocol level may support further "
+                        "options.\nSpecify the target filename to include "
+                        "those options.\n");
+    }
+    fputs(out->str, stdout);
+    return 0;
+}
+
+/* Parse the size argument of create; exits on error. */
+static uint64_t img_parse_create_size(const char *arg)
+{
+    uint64_t size;
+
+    if (qemu_strtosz(arg, NULL, &size) < 0 || size > INT64_MAX) {
+        img_print_size_error();
+        exit(EXIT_FAILURE);
+    }
+    return size;
+}
+
+static int img_create_image(const char *fmt, const char *filename,
+                            const char *optstr, const char *size_arg,
+                            bool quiet)
+{
+    const BlockDriver *drv = bdrv_find_format(fmt);
+    g_autofree QOptDesc *all = NULL;
+    g_autoptr(QObject) opts = qobject_new_dict();
+    g_autoptr(GString) line = NULL;
+    g_autofree char *size_str = NULL;
+    Error *err = NULL;
+    uint64_t size;
+
+    if (!drv || !(all = bdrv_get_create_opts(drv))) {
+        error_report("Unknown file format '%s'", fmt);
+        return 1;
+    }
+    if (optstr && !keyval_parse_into(opts, optstr, NULL, &err)) {
+        goto fail;
+    }
+    if (!qopts_validate(all, opts, &err)) {
+        goto fail;
+    }
+    if (size_arg) {
+        size = img_parse_create_size(size_arg);
+        size_str = g_strdup_printf("%" PRIu64, size);
+        qdict_put_str(opts, "size", size_str);
+        g_clear_pointer(&size_str, g_free);
+    } else if (!qdict_haskey(opts, "size")) {
+        error_setg(&err, "Image creation needs a size parameter");
+        goto fail;
+    }
+    /* Sizes are rounded up to whole sectors, as 7.2 does. */
+    size = ROUND_UP(qopts_get_number(opts, "size", 0), BDRV_SECTOR_SIZE);
+    size_str = g_strdup_printf("%" PRIu64, size);
+    qdict_put_str(opts, "size", size_str);
+    if (!quiet) {
+        line = g_string_new(NULL);
+        g_string_append_printf(line, "Formatting '%s', fmt=%s", filename,
+                               fmt);
+        qopts_format_line(line, all, opts);
+        printf("%s\n", line->str);
+        fflush(stdout);
+    }
+    if (bdrv_create(fmt, filename, opts, &err) < 0) {
+        goto fail;
+    }
+    return 0;
+
+fail:
+    error_prepend(&err, "%s: ", filename);
+    error_report_err(err);
+    return 1;
+}
+
+int img_create(int argc, char **argv)
+{
+    static const struct option long_options[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "object", required_argument, NULL, OPTION_OBJECT },
+        { NULL, 0, NULL, 0 }
+    };
+    g_autofree char *options = NULL;
+    const char *fmt = "raw", *filename, *size_arg = NULL;
+    bool quiet = false;
+    int c;
+
+    while ((c = getopt_long(argc, argv, ":F:b:f:ho:qu", long_options,
+                            NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            fmt = optarg;
+            break;
+        case 'o':
+            img_append_options(&options, optarg);
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case 'b':
+        case 'F': {
+            g_autofree char *opt = g_strdup_printf(
+                "%s=%s", 'b' == c ? "backing_file" : "backing_fmt", optarg);
+            img_append_options(&options, opt);
+            break;
+        }
+        case 'u':
+            break;
+        case OPTION_OBJECT:
+            img_add_object(optarg);
+            break;
+        case ':':
+            img_usage_error("option '%s' requires an argument",
+                            argv[optind - 1]);
+        default:
+            img_usage_error("unrecognized option '%s'", argv[optind - 1]);
+        }
+    }
+    if (options && keyval_is_help(options)) {
+        const BlockDriver *drv = bdrv_find_format(fmt);
+        if (!drv) {
+            error_report("Unknown file format '%s'", fmt);
+            return 1;
+        }
+        return img_print_create_help(drv, optind < argc ? argv[optind]
+                                                         : NULL);
+    }
+    if (optind >= argc) {
+        img_usage_error("Expecting image file name");
+    }
+    filename = argv[optind++];
+    if (optind < argc) {
+        size_arg = argv[optind++];
+    }
+    if (optind != argc) {
+        img_usage_error("Unexpected argument: %s", argv[optind]);
+    }
+    return img_create_image(fmt, filename, options, size_arg, quiet);
+}
+
+/* Common option loop state of amend, resize and check. */
+typedef struct ImgOpenArgs {
+    const char *fmt;
+    const char *cache;
+    bool image_opts;
+    bool quiet;
+    bool force_share;
+} ImgOpenArgs;
+
+static int img_amend_run(ImgOpenArgs *a, const char *filename,
+                         const char *optstr, bool force)
+{
+    g_autoptr(QObject) opts = qobject_new_dict();
+    const QOptDesc *desc;
+    BlockDriverState *bs;
+    Error *err = NULL;
+    int ret;
+
+    bs = img_open(a->image_opts, filename, a->fmt, BDRV_O_RDWR, a->cache,
+                  a->quiet, false);
+    if (!bs) {
+        return 1;
+    }
+    desc = bdrv_get_amend_opts(bdrv_get_driver(bs));
+    if (!desc) {
+        error_report("Format driver '%s' does not support option amendment",
+                     bdrv_get_format_name(bs));
+        bdrv_unref(bs);
+        return 1;
+    }
+    if (!keyval_parse_into(opts, optstr, NULL, &err) ||
+        !qopts_validate(desc, opts, &err) ||
+        bdrv_amend_options(bs, opts, force, &err) < 0) {
+        error_report_err(err);
+        ret = 1;
+    } else {
+        ret = 0;
+    }
+    bdrv_unref(bs);
+    return ret;
+}
+
+static int img_amend_help(const char *fmt, const char *filename)
+{
+    const BlockDriver *drv = fmt ? bdrv_find_format(fmt) : NULL;
+    g_autoptr(GString) out = g_string_new(NULL);
+
+    if (!fmt) {
+        error_report("Please specify a format for amend options help");
+        return 1;
+    }
+    if (!drv) {
+        error_report("Unknown file format '%s'", fmt);
+        return 1;
+    }
+    if (!bdrv_get_amend_opts(drv)) {
+        error_report("Format driver '%s' does not support option amendment",
+                     fmt);
+        return 1;
+    }
+    g_string_append_printf(out, "Amend options for '%s':\n", fmt);
+    qopts_print_help(out, bdrv_get_amend_opts(drv));
+    fputs(out->str, stdout);
+    return 0;
+}
+
+int img_amend(int argc, char **argv)
+{
+    static const struct option long_options[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "object", required_argument, NULL, OPTION_OBJECT },
+        { "image-opts", no_argument, NULL, OPTION_IMAGE_OPTS },
+        { "force", no_argument, NULL, OPTION_FORCE },
+        { NULL, 0, NULL, 0 }
+    };
+    ImgOpenArgs a = { .cache = NULL };
+    g_autofree char *options = NULL;
+    bool force = false;
+    int c;
+
+    while ((c = getopt_long(argc, argv, ":ho:f:t:pq", long_options,
+                            NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            img_append_options(&options, optarg);
+            break;
+        case 'f':
+            a.fmt = optarg;
+            break;
+        case 't':
+            a.cache = optarg;
+            break;
+        case 'p':
+            break;
+        case 'q':
+            a.quiet = true;
+            break;
+        case OPTION_OBJECT:
+            img_add_object(optarg);
+            break;
+        case OPTION_IMAGE_OPTS:
+            a.image_opts = true;
+            break;
+        case OPTION_FORCE:
+            force = true;
+            break;
+        case ':':
+            img_usage_error("option '%s' requires an argument",
+                            argv[optind - 1]);
+        default:
+            img_usage_error("unrecognized option '%s'", argv[optind - 1]);
+        }
+    }
+    if (!options) {
+        img_usage_error("Must specify options (-o)");
+    }
+    if (a.image_opts && a.fmt) {
+        error_report("--image-opts and --format are mutually exclusive");
+        return 1;
+    }
+    if (keyval_is_help(options)) {
+        return img_amend_help(a.fmt, optind < argc ? argv[optind] : NULL);
+    }
+    if (optind != argc - 1) {
+        img_usage_error("Expecting one image file name");
+    }
+    return img_amend_run(&a, argv[optind], options, force);
+}
+
+/* Parse "[+|-]size" relative to @cur; exits on error. */
+static int64_t img_parse_resize_size(const char *arg, int64_t cur)
+{
+    int sign = 0;
+    uint64_t n;
+
+    if ('+' == arg[0] || '-' == arg[0]) {
+        sign = '+' == arg[0] ? 1 : -1;
+        arg++;
+    }
+    if (qemu_strtosz(arg, NULL, &n) < 0 || n > INT64_MAX) {
+        img_print_size_error();
+        exit(EXIT_FAILURE);
+    }
+    if (sign > 0) {
+        return n > (uint64_t)(INT64_MAX - cur) ? -1 : cur + (int64_t)n;
+    }
+    if (sign < 0) {
+        return (int64_t)n > cur ? -1 : cur - (int64_t)n;
+    }
+    return n;
+}
+
+static int img_resize_run(ImgOpenArgs *a, const char *filename,
+                          const char *size_arg, bool shrink,
+                          PreallocMode prealloc)
+{
+    BlockDriverState *bs;
+    BdrvChild *root;
+    Error *err = NULL;
+    int64_t cur, size;
+    int ret;
+
+    bs = img_open(a->image_opts, filename, a->fmt, BDRV_O_RDWR, NULL,
+                  a->quiet, false);
+    if (!bs) {
+        return 1;
+    }
+    root = bdrv_root_attach(bs);
+    cur = bdrv_getlength(bs);
+    size = img_parse_resize_size(size_arg, cur);
+    if (size < 0) {
+        error_report("New image size must be positive");
+        bdrv_root_detach(root);
+        return 1;
+    }
+    if (size < cur && !shrink) {
+        error_report("Use the --shrink option to perform a shrink "
+                     "operation.");
+        warn_report("Shrinking an image will delete all data beyond the "
+                    "shrunken image's end. Before performing such an "
+                    "operation, make sure there is no important data "
+                    "there.");
+        bdrv_root_detach(root);
+        return 1;
+    }
+    ret = bdrv_truncate(root, size, false, prealloc, &err);
+    if (ret < 0) {
+        error_report_err(err);
+    } else if (!a->quiet) {
+        printf("Image resized.\n");
+    }
+    bdrv_root_detach(root);
+    return ret < 0 ? 1 : 0;
+}
+
+int img_resize(int argc, char **argv)
+{
+    static const struct option long_options[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "object", required_argument, NULL, OPTION_OBJECT },
+        { "image-opts", no_argument, NULL, OPTION_IMAGE_OPTS },
+        { "preallocation", required_argument, NULL, OPTION_PREALLOCATION },
+        { "shrink", no_argument, NULL, OPTION_SHRINK },
+        { NULL, 0, NULL, 0 }
+    };
+    ImgOpenArgs a = { .cache = NULL };
+    PreallocMode prealloc = PREALLOC_MODE_OFF;
+    bool shrink = false;
+    int c, val;
+
+    /* A negative size ("-1G") must not be taken for an option. */
+    for (int i = 1; i < argc; i++) {
+        if ('-' == argv[i][0] && g_ascii_isdigit(argv[i][1])) {
+            argv[i][0] = '\x1f';
+        }
+    }
+    while ((c = getopt_long(argc, argv, ":f:hq", long_options,
+                            NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            a.fmt = optarg;
+            break;
+        case 'q':
+            a.quiet = true;
+            break;
+        case OPTION_OBJECT:
+            img_add_object(optarg);
+            break;
+        case OPTION_IMAGE_OPTS:
+            a.image_opts = true;
+            break;
+        case OPTION_SHRINK:
+            shrink = true;
+            break;
+        case OPTION_PREALLOCATION:
+            val = qapi_enum_parse(&PreallocMode_lookup, "preallocation",
+                                  optarg, PREALLOC_MODE__MAX, NULL);
+            if (val < 0) {
+                error_report("Invalid preallocation mode '%s'", optarg);
+                return 1;
+            }
+            prealloc = val;
+            break;
+        case ':':
+            img_usage_error("option '%s' requires an argument",
+                            argv[optind - 1]);
+        default:
+            img_usage_error("unrecognized option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 2) {
+        img_usage_error("Expecting image file name and size");
+    }
+    if ('\x1f' == argv[optind + 1][0]) {
+        argv[optind + 1][0] = '-';
+    }
+    if (a.image_opts && a.fmt) {
+        error_report("--image-opts and --format are mutually exclusive");
+        return 1;
+    }
+    return img_resize_run(&a, argv[optind], argv[optind + 1], shrink,
+                          prealloc);
+}
+
+int img_check(int argc, char **argv)
+{
+    static const struct option long_options[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "object", required_argument, NULL, OPTION_OBJECT },
+        { "image-opts", no_argument, NULL, OPTION_IMAGE_OPTS },
+        { "output", required_argument, NULL, OPTION_OUTPUT },
+        { "force-share", no_argument, NULL, 'U' },
+        { NULL, 0, NULL, 0 }
+    };
+    ImgOpenArgs a = { .cache = NULL };
+    BlockDriverState *bs;
+    int c;
+
+    while ((c = getopt_long(argc, argv, ":hf:r:T:qU", long_options,
+                            NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            a.fmt = optarg;
+            break;
+        case 'T':
+            a.cache = optarg;
+            break;
+        case 'q':
+            a.quiet = true;
+            break;
+        case 'U':
+            a.force_share = true;
+            break;
+        case 'r':
+            if (strcmp(optarg, "leaks") && strcmp(optarg, "all")) {
+                img_usage_error("Unknown option value for -r (expecting "
+                                "'leaks' or 'all'): %s", optarg);
+            }
+            break;
+        case OPTION_OBJECT:
+            img_add_object(optarg);
+            break;
+        case OPTION_IMAGE_OPTS:
+            a.image_opts = true;
+            break;
+        case OPTION_OUTPUT:
+            if (strcmp(optarg, "human") && strcmp(optarg, "json")) {
+                error_report("--output must be used with human or json as "
+                             "argument.");
+                return 1;
+            }
+            break;
+        case ':':
+            img_usage_error("option '%s' requires an argument",
+                            argv[optind - 1]);
+        default:
+            img_usage_error("unrecognized option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1) {
+        img_usage_error("Expecting one image file name");
+    }
+    bs = img_open(a.image_opts, argv[optind], a.fmt, 0, a.cache, a.quiet,
+                  a.force_share);
+    if (!bs) {
+        return 1;
+    }
+    /* No format here keeps consistency metadata (qcow2 does). */
+    error_report("This image format does not support checks");
+    bdrv_unref(bs);
+    return 63;
+}

@@ -1,0 +1,190 @@
+/*
+ * qemu-img info: human and JSON descriptions of an image (and its backing
+ * chain), in 7.2's layout and key order.
+ */
+#include "qemu/osdep.h"
+
+#include <getopt.h>
+
+#include "qapi/qobject.h"
+#include "qemu-img-common.h"
+#include "qemu/cutils.h"
+
+enum {
+    OPTION_OBJECT = 256,
+    OPTION_IMAGE_OPTS,
+    OPTION_OUTPUT,
+    OPTION_BACKING_CHAIN,
+};
+
+/* Collect what 7.2's ImageInfo holds for one node. */
+static QObject *img_collect_info(BlockDriverState *bs, Error **errp)
+{
+    QObject *info = qobject_new_dict();
+    BlockDriverInfo bdi;
+    QObject *specific;
+    int64_t size = bdrv_getlength(bs);
+    int64_t actual = bdrv_get_allocated_file_size(bs);
+
+    if (size < 0) {
+        error_setg_errno(errp, (int)-size, "Can't get image size '%s'",
+                         bdrv_get_filename(bs));
+        qobject_free(info);
+        return NULL;
+    }
+    qdict_put_int(info, "virtual-size", size);
+    qdict_put_str(info, "filename", bdrv_get_filename(bs));
+    qdict_put_str(info, "format", bdrv_get_format_name(bs));
+    if (actual >= 0) {
+        qdict_put_int(info, "actual-size", actual);
+    }
+    if (bdrv_is_encrypted(bs)) {
+        qdict_put_bool(info, "encrypted", true);
+    }
+    if (0 == bdrv_get_info(bs, &bdi)) {
+        if (bdi.cluster_size) {
+            qdict_put_int(info, "cluster-size", bdi.cluster_size);
+        }
+        qdict_put_bool(info, "dirty-flag", bdi.is_dirty);
+    }
+    specific = bdrv_get_specific_info(bs, errp);
+    if (specific) {
+        qdict_put(info, "format-specific", specific);
+    }
+    if (bdrv_get_backing_filename(bs)) {
+        qdict_put_str(info, "backing-filename",
+                      bdrv_get_backing_filename(bs));
+        if (bdrv_get_backing_format(bs)) {
+            qdict_put_str(info, "backing-filename-format",
+                          bdrv_get_backing_format(bs));
+        }
+    }
+    return info;
+}
+
+static void img_print_human(const QObject *info)
+{
+    const QObject *specific = qdict_get(info, "format-specific");
+    const QObject *v;
+    g_autofree char *vsize = size_to_str(
+        qobject_get_int(qdict_get(info, "virtual-size")));
+
+    printf("image: %s\n", qdict_get_str(info, "filename"));
+    printf("file format: %s\n", qdict_get_str(info, "format"));
+    printf("virtual size: %s (%" PRId64 " bytes)\n", vsize,
+           qobject_get_int(qdict_get(info, "virtual-size")));
+    v = qdict_get(info, "actual-size");
+    if (v) {
+        g_autofree char *dsize = size_to_str(qobject_get_int(v));
+        printf("disk size: %s\n", dsize);
+    } else {
+        printf("disk size: unavailable\n");
+    }
+    if (qdict_get(info, "encrypted")) {
+        printf("encrypted: yes\n");
+    }
+    v = qdict_get(info, "cluster-size");
+    if (v) {
+        printf("cluster_size: %" PRId64 "\n", qobject_get_int(v));
+    }
+    if (qdict_get_str(info, "backing-filename")) {
+        printf("backing file: %s\n", qdict_get_str(info, "backing-filename"));
+        if (qdict_get_str(info, "backing-filename-format")) {
+            printf("backing file format: %s\n",
+                   qdict_get_str(info, "backing-filename-format"));
+        }
+    }
+    if (specific) {
+        g_autoptr(GString) out = g_string_new(NULL);
+        printf("Format specific information:\n");
+        qobject_dump_human(out, qdict_get(specific, "data"), 1);
+        fputs(out->str, stdout);
+    }
+}
+
+static int img_info_run(bool image_opts, const char *filename,
+                        const char *fmt, bool json, bool force_share)
+{
+    g_autoptr(QObject) info = NULL;
+    BlockDriverState *bs;
+    Error *err = NULL;
+
+    bs = img_open(image_opts, filename, fmt,
+                  BDRV_O_NO_IO | BDRV_O_NO_BACKING, NULL, false,
+                  force_share);
+    if (!bs) {
+        return 1;
+    }
+    info = img_collect_info(bs, &err);
+    bdrv_unref(bs);
+    if (!info) {
+        error_report_err(err);
+        return 1;
+    }
+    if (json) {
+        g_autofree char *text = qobject_to_json(info, true);
+        printf("%s\n", text);
+    } else {
+        img_print_human(info);
+    }
+    return 0;
+}
+
+int img_info(int argc, char **argv)
+{
+    static const struct option long_options[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "format", required_argument, NULL, 'f' },
+        { "output", required_argument, NULL, OPTION_OUTPUT },
+        { "backing-chain", no_argument, NULL, OPTION_BACKING_CHAIN },
+        { "object", required_argument, NULL, OPTION_OBJECT },
+        { "image-opts", no_argument, NULL, OPTION_IMAGE_OPTS },
+        { "force-share", no_argument, NULL, 'U' },
+        { NULL, 0, NULL, 0 }
+    };
+    const char *fmt = NULL, *output = NULL;
+    bool image_opts = false, force_share = false;
+    int c;
+
+    while ((c = getopt_long(argc, argv, ":f:hU", long_options,
+                            NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            fmt = optarg;
+            break;
+        case 'U':
+            force_share = true;
+            break;
+        case OPTION_OUTPUT:
+            output = optarg;
+            break;
+        case OPTION_BACKING_CHAIN:
+            break;
+        case OPTION_OBJECT:
+            img_add_object(optarg);
+            break;
+        case OPTION_IMAGE_OPTS:
+            image_opts = true;
+            break;
+        case ':':
+            img_usage_error("option '%s' requires an argument",
+                            argv[optind - 1]);
+        default:
+            img_usage_error("unrecognized option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1) {
+        img_usage_error("Expecting one image file name");
+    }
+    if (output && strcmp(output, "json") && strcmp(output, "human")) {
+        error_report("--output must be used with human or json as "
+                     "argument.");
+        return 1;
+    }
+    if (image_opts && fmt) {
+        error_report("--image-opts and --format are mutually exclusive");
+        return 1;
+    }
+    return img_info_run(image_opts, argv[optind], fmt,
+                        output && 0 == strcmp(output, "json"), force_share);
+}
