@@ -4,7 +4,7 @@
 # compare against (Debian's qemu-utils 7.2 and cryptsetup).
 set -e
 
-PKGS="gcc make meson ninja-build pkg-config python3 xxd
+PKGS="gcc make meson ninja-build pkg-config python3 xxd bc
 libglib2.0-dev nettle-dev libssl-dev zlib1g-dev libzstd-dev libjson-glib-dev
 qemu-utils cryptsetup-bin"
 
