@@ -5,7 +5,7 @@
 set -e
 
 PKGS="gcc make meson ninja-build pkg-config python3 xxd bc
-libglib2.0-dev nettle-dev libssl-dev zlib1g-dev libzstd-dev libjson-glib-dev
+libglib2.0-dev nettle-dev libssl-dev zlib1g-dev libzstd-dev
 qemu-utils cryptsetup-bin"
 
 missing=""

@@ -37,7 +37,11 @@ typedef struct QOptDesc {
     const struct QOptDesc *group;   /* for QOPT_TYPE_GROUP */
     bool has_field;                 /* offset/has_offset below are valid */
     size_t offset;                  /* of the value in the options struct */
-    size_t has_offset;              /* of a bool set when present */
+    size_t has_offset;              /* of a bool set when present; every
+                                     * entry with a field needs one */
+    const char *qapi_name;          /* name in ENUM value errors when 7.2
+                                     * uses another ("compression-type"),
+                                     * or NULL for @name */
 } QOptDesc;
 
 /*

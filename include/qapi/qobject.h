@@ -69,6 +69,16 @@ double qobject_get_double(const QObject *obj);
 const char *qobject_get_str(const QObject *obj);
 
 /*
+ * qobject_num_to_str:
+ * @obj: a QNUM
+ *
+ * Format the number as 7.2 prints it in JSON and in qemu-img info: ints
+ * in decimal, doubles with "%.17g".
+ * Returns: a new string, caller frees with g_free().
+ */
+char *qobject_num_to_str(const QObject *obj);
+
+/*
  * qdict_put:
  * @dict: a dict
  * @key: the key (copied)
@@ -117,6 +127,18 @@ const char *qdict_entry_key(const QDictEntry *entry);
 QObject *qdict_entry_value(const QDictEntry *entry);
 
 /*
+ * qdict_keys_in_insertion_order:
+ * @dict: a dict
+ *
+ * List the keys in the order they were first inserted (replacing a value
+ * keeps a key's place), which is the order the user wrote them in for a
+ * dict from keyval_parse(); 7.2 reports option errors in that order.
+ * Returns: a NULL-terminated array of borrowed keys, valid until @dict
+ * changes; caller frees the array (not the keys) with g_free().
+ */
+const char **qdict_keys_in_insertion_order(const QObject *dict);
+
+/*
  * qdict_extract_subqdict:
  * @src: a flat dict
  * @prefix: e.g. "file."
@@ -155,10 +177,14 @@ char *qobject_to_json(const QObject *obj, bool pretty);
 /*
  * qobject_from_json:
  * @text: JSON text
- * @errp: set on a syntax error
+ * @errp: set on a syntax error, with 7.2's messages ("JSON parse error,
+ *        premature EOI", "... duplicate key", "... stray '%s'",
+ *        "Expecting a JSON value", "Expecting at most one JSON value")
  *
- * Returns: the parsed value (caller owns), or NULL on error.  Integers
- * become QNUM ints; object member order is kept as insertion order.
+ * Accepts QEMU's extensions (single-quoted strings, "\'").  Returns: the
+ * parsed value (caller owns), or NULL on error.  Integers become QNUM
+ * ints (unsigned above INT64_MAX, doubles beyond uint64); object members
+ * are inserted in text order.
  */
 QObject *qobject_from_json(const char *text, Error **errp);
 

@@ -31,6 +31,19 @@ int qemu_strtou64(const char *nptr, uint64_t *result);
 int qemu_strtoi64(const char *nptr, int64_t *result);
 
 /*
+ * qemu_strtou64_base:
+ * @nptr: the text
+ * @base: as for strtoull(): 0 accepts "0x" hex and leading-zero octal
+ * @result: written on success
+ *
+ * Parse the whole string with strtoull() rules, as 7.2 parses NUMBER
+ * options ("010" is 8): leading white space is skipped and a '-' negates
+ * modulo 2^64 ("-1" is UINT64_MAX).
+ * Returns: 0, -EINVAL (empty, no digits, trailing characters) or -ERANGE.
+ */
+int qemu_strtou64_base(const char *nptr, int base, uint64_t *result);
+
+/*
  * size_to_str:
  * @val: a byte count
  *
