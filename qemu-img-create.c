@@ -360,8 +360,8 @@ static int img_resize_run(ImgOpenArgs *a, const char *filename,
     int64_t cur, size;
     int ret;
 
-    bs = img_open(a->image_opts, filename, a->fmt, BDRV_O_RDWR, NULL,
-                  a->quiet, false);
+    bs = img_open(a->image_opts, filename, a->fmt,
+                  BDRV_O_RDWR | BDRV_O_RESIZE, NULL, a->quiet, false);
     if (!bs) {
         return 1;
     }

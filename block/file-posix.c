@@ -12,6 +12,22 @@
 #include "qapi/keyval.h"
 #include "qemu/cutils.h"
 
+/*
+ * Image locking compatible with QEMU's: one byte per permission, a shared
+ * (read) OFD lock on LOCK_HELD_BASE + bit for each permission this opener
+ * uses and on LOCK_UNSHARED_BASE + bit for each it refuses to share.
+ */
+#define LOCK_HELD_BASE 100
+#define LOCK_UNSHARED_BASE 200
+#define LOCK_PERM_CONSISTENT_READ 0
+#define LOCK_PERM_WRITE 1
+#define LOCK_PERM_RESIZE 3
+
+static const char *const lock_perm_names[] = {
+    "consistent read", "write", "write unchanged", "resize",
+    "change children",
+};
+
 /* Buffer alignment O_DIRECT needs on every file system we expect. */
 #define FILE_DIRECT_ALIGN 4096
 
@@ -21,15 +37,89 @@ typedef struct BDRVFileState {
     bool is_block_device;
 } BDRVFileState;
 
+static int file_lock_byte(int fd, int cmd, short type, off_t byte)
+{
+    struct flock fl = {
+        .l_whence = SEEK_SET,
+        .l_start = byte,
+        .l_len = 1,
+        .l_type = type,
+    };
+
+    if (fcntl(fd, cmd, &fl) < 0) {
+        return -errno;
+    }
+    return F_OFD_GETLK == cmd ? fl.l_type : 0;
+}
+
+/* Whether another open file description holds a lock on @byte. */
+static bool file_lock_is_taken(int fd, off_t byte)
+{
+    return file_lock_byte(fd, F_OFD_GETLK, F_WRLCK, byte) == F_RDLCK;
+}
+
+/*
+ * Take our lock bytes, then check that nobody refuses to share what we
+ * use and nobody uses what we refuse to share.
+ */
+static int file_lock(int fd, int flags, const char *filename, Error **errp)
+{
+    unsigned held = 1u << LOCK_PERM_CONSISTENT_READ;
+    unsigned unshared = 0;
+
+    /*
+     * As observed with 7.2: raw and luks users share everything and hold
+     * only what they use; a format that protects its metadata (qcow2)
+     * also refuses to share write and resize unless forced (-U).
+     */
+    if (flags & BDRV_O_RDWR) {
+        held |= 1u << LOCK_PERM_WRITE;
+        if (flags & (BDRV_O_RESIZE | BDRV_O_PROTECT_METADATA)) {
+            held |= 1u << LOCK_PERM_RESIZE;
+        }
+    }
+    if ((flags & BDRV_O_PROTECT_METADATA) &&
+        !(flags & BDRV_O_FORCE_SHARE)) {
+        unshared = (1u << LOCK_PERM_WRITE) | (1u << LOCK_PERM_RESIZE);
+    }
+    for (unsigned bit = 0; bit < G_N_ELEMENTS(lock_perm_names); bit++) {
+        if (((held >> bit) & 1) &&
+            (file_lock_byte(fd, F_OFD_SETLK, F_RDLCK,
+                            LOCK_HELD_BASE + bit) < 0 ||
+             file_lock_is_taken(fd, LOCK_UNSHARED_BASE + bit))) {
+            error_setg(errp, "Failed to get \"%s\" lock",
+                       lock_perm_names[bit]);
+            goto fail;
+        }
+        if (((unshared >> bit) & 1) &&
+            (file_lock_byte(fd, F_OFD_SETLK, F_RDLCK,
+                            LOCK_UNSHARED_BASE + bit) < 0 ||
+             file_lock_is_taken(fd, LOCK_HELD_BASE + bit))) {
+            error_setg(errp, "Failed to get shared \"%s\" lock",
+                       lock_perm_names[bit]);
+            goto fail;
+        }
+    }
+    return 0;
+
+fail:
+    error_append_hint(errp, "Is another process using the image [%s]?\n",
+                      filename);
+    return -EAGAIN;
+}
+
 static int file_open(BlockDriverState *bs, QObject *options, int flags,
                      Error **errp)
 {
     BDRVFileState *s = bs->opaque;
     g_autoptr(QObject) filename_obj = qdict_take(options, "filename");
-    const char *filename;
+    const char *filename, *locking;
     int oflags = O_CLOEXEC;
+    bool use_locks;
+    int ret;
     struct stat st;
 
+    s->fd = -1;
     if (!filename_obj || QTYPE_QSTRING != qobject_type(filename_obj)) {
         error_setg(errp, "The 'file' block driver requires a file name");
         return -EINVAL;
@@ -37,6 +127,14 @@ static int file_open(BlockDriverState *bs, QObject *options, int flags,
     filename = qobject_get_str(filename_obj);
     /* Options 7.2 accepts that have no effect here. */
     qdict_del(options, "aio");
+    locking = qdict_get_str(options, "locking");
+    if (locking && strcmp(locking, "off") && strcmp(locking, "on") &&
+        strcmp(locking, "auto")) {
+        error_setg(errp, "Parameter 'locking' does not accept value '%s'",
+                   locking);
+        return -EINVAL;
+    }
+    use_locks = !locking || strcmp(locking, "off");
     qdict_del(options, "locking");
     qdict_del(options, "x-check-cache-dropped");
 
@@ -52,6 +150,17 @@ static int file_open(BlockDriverState *bs, QObject *options, int flags,
     }
     if (fstat(s->fd, &st) == 0 && S_ISBLK(st.st_mode)) {
         s->is_block_device = true;
+    }
+    if ((flags & BDRV_O_FORCE_SHARE) && (flags & BDRV_O_RDWR)) {
+        error_setg(errp, "force-share=on can only be used with read-only "
+                   "images");
+        return -EINVAL;
+    }
+    if (use_locks) {
+        ret = file_lock(s->fd, flags, filename, errp);
+        if (ret < 0) {
+            return ret;
+        }
     }
     s->direct = !!(flags & BDRV_O_NOCACHE);
     bs->request_alignment = s->direct ? FILE_DIRECT_ALIGN : 1;
@@ -320,6 +429,18 @@ static int file_fd_truncate(int fd, int64_t offset, PreallocMode prealloc,
         ret = -errno;
         error_setg_errno(errp, -ret, "Could not resize file");
         return ret;
+    }
+    if (0 == old_len && offset > 0 && PREALLOC_MODE_OFF == prealloc) {
+        /*
+         * As 7.2 does, allocate the first block of a new image so that
+         * later O_DIRECT alignment probing finds data (its "disk size"
+         * shows this 4 KiB).
+         */
+        ret = file_write_zeros_range(fd, 0, MIN(offset, FILE_DIRECT_ALIGN));
+        if (ret < 0) {
+            error_setg_errno(errp, -ret, "Could not write the first block");
+            return ret;
+        }
     }
     if (PREALLOC_MODE_FULL == prealloc && offset > old_len) {
         ret = file_write_zeros_range(fd, old_len, offset);

@@ -29,7 +29,10 @@ typedef struct BdrvChild {
 #define BDRV_O_NO_IO        0x10000 /* metadata only: info without a key */
 #define BDRV_O_FORCE_SHARE  0x20000 /* -U: do not lock against writers */
 #define BDRV_O_UNMAP        0x4000  /* discard requests are passed down */
-#define BDRV_O_PROBE_WARN   0x80000 /* warn when a raw guess is written */
+#define BDRV_O_RESIZE       0x100000 /* the user will resize the image */
+/* Set by the block layer on the file child of formats whose metadata must
+ * not change under them (qcow2): writers and resizers are locked out. */
+#define BDRV_O_PROTECT_METADATA 0x200000
 
 /* Request flags. */
 typedef enum BdrvRequestFlags {
