@@ -52,8 +52,10 @@ static QObject *img_collect_info(BlockDriverState *bs, Error **errp)
         qdict_put(info, "format-specific", specific);
     }
     if (bdrv_get_backing_filename(bs)) {
+        g_autofree char *full = bdrv_get_full_backing_filename(bs);
         qdict_put_str(info, "backing-filename",
                       bdrv_get_backing_filename(bs));
+        qdict_put_str(info, "full-backing-filename", full);
         if (bdrv_get_backing_format(bs)) {
             qdict_put_str(info, "backing-filename-format",
                           bdrv_get_backing_format(bs));
@@ -88,7 +90,14 @@ static void img_print_human(const QObject *info)
         printf("cluster_size: %" PRId64 "\n", qobject_get_int(v));
     }
     if (qdict_get_str(info, "backing-filename")) {
-        printf("backing file: %s\n", qdict_get_str(info, "backing-filename"));
+        const char *name = qdict_get_str(info, "backing-filename");
+        const char *full = qdict_get_str(info, "full-backing-filename");
+
+        if (full && strcmp(full, name)) {
+            printf("backing file: %s (actual path: %s)\n", name, full);
+        } else {
+            printf("backing file: %s\n", name);
+        }
         if (qdict_get_str(info, "backing-filename-format")) {
             printf("backing file format: %s\n",
                    qdict_get_str(info, "backing-filename-format"));

@@ -278,9 +278,60 @@ static BlockDriverState *bdrv_open_file_child(const char *filename,
     return bdrv_open_protocol(file_opts, flags, errp);
 }
 
+char *bdrv_path_combine(const char *base, const char *name)
+{
+    const char *slash;
+
+    /* Absolute names and URLs stand alone; others are relative to the
+     * directory of the image that names them. */
+    if (!base || '/' == name[0] || strstr(name, "://")) {
+        return g_strdup(name);
+    }
+    slash = strrchr(base, '/');
+    if (!slash) {
+        return g_strdup(name);
+    }
+    return g_strdup_printf("%.*s%s", (int)(slash - base + 1), base, name);
+}
+
+char *bdrv_get_full_backing_filename(const BlockDriverState *bs)
+{
+    if (!bs->backing_file) {
+        return NULL;
+    }
+    return bdrv_path_combine(bs->exact_filename ? bs->exact_filename :
+                             (bs->file ? bs->file->bs->exact_filename :
+                              NULL), bs->backing_file);
+}
+
+/* Open the backing file the image names, read-only, with "backing.*". */
+static int bdrv_open_backing(BlockDriverState *bs, QObject *backing_opts,
+                             int flags, Error **errp)
+{
+    g_autofree char *name = bdrv_get_full_backing_filename(bs);
+    BlockDriverState *backing;
+
+    if (!name || (flags & BDRV_O_NO_BACKING)) {
+        return 0;
+    }
+    if (bs->backing_format && !qdict_haskey(backing_opts, "driver")) {
+        qdict_put_str(backing_opts, "driver", bs->backing_format);
+    }
+    backing = bdrv_open(name, qobject_copy(backing_opts),
+                        flags & ~(BDRV_O_RDWR | BDRV_O_RESIZE), errp);
+    if (!backing) {
+        error_prepend(errp, "Could not open backing file: ");
+        return -EIO;
+    }
+    bs->backing = bdrv_child_new(backing, "backing");
+    return 0;
+}
+
 static int bdrv_open_format(BlockDriverState *bs, QObject *options,
                             int flags, Error **errp)
 {
+    g_autoptr(QObject) backing_opts = qdict_extract_subqdict(options,
+                                                             "backing.");
     int ret;
 
     bs->full_options = qobject_copy(options);
@@ -292,7 +343,7 @@ static int bdrv_open_format(BlockDriverState *bs, QObject *options,
         return -EINVAL;
     }
     bdrv_refresh_filename(bs);
-    return 0;
+    return bdrv_open_backing(bs, backing_opts, flags, errp);
 }
 
 BlockDriverState *bdrv_open(const char *filename, QObject *options_in,
@@ -324,7 +375,9 @@ BlockDriverState *bdrv_open(const char *filename, QObject *options_in,
         }
         qdict_del(options, "driver");
     }
-    file = bdrv_open_file_child(filename, options, flags, errp);
+    /* Locks are taken once the format (and so its needs) is known. */
+    file = bdrv_open_file_child(filename, options,
+                                flags | BDRV_O_DEFER_LOCKS, errp);
     if (!file) {
         return NULL;
     }
@@ -334,6 +387,13 @@ BlockDriverState *bdrv_open(const char *filename, QObject *options_in,
             bdrv_unref(file);
             return NULL;
         }
+    }
+    if (file->drv->bdrv_lock &&
+        file->drv->bdrv_lock(file, drv->protects_metadata ?
+                             flags | BDRV_O_PROTECT_METADATA : flags,
+                             errp) < 0) {
+        bdrv_unref(file);
+        return NULL;
     }
     bs = bdrv_new_node(drv, flags);
     bs->probed = !drvname;

@@ -29,6 +29,7 @@ struct BlockDriver {
     const char *format_name;
     size_t instance_size;
     bool is_protocol;           /* opens a file name itself ("file") */
+    bool protects_metadata;     /* lock writers out of the file (qcow2) */
 
     /* Score 0..100 that @buf (start of the file) is this format. */
     int (*bdrv_probe)(const uint8_t *buf, int buf_size, const char *filename);
@@ -41,6 +42,8 @@ struct BlockDriver {
     int (*bdrv_open)(BlockDriverState *bs, QObject *options, int flags,
                      Error **errp);
     void (*bdrv_close)(BlockDriverState *bs);
+    /* Protocols: take the image locks @flags call for (see file-posix). */
+    int (*bdrv_lock)(BlockDriverState *bs, int flags, Error **errp);
 
     int (*bdrv_preadv)(BlockDriverState *bs, int64_t offset, int64_t bytes,
                        QEMUIOVector *qiov, BdrvRequestFlags flags);

@@ -35,6 +35,7 @@ typedef struct BDRVFileState {
     int fd;
     bool direct;                /* opened with O_DIRECT */
     bool is_block_device;
+    bool use_locks;             /* locking=off not given */
 } BDRVFileState;
 
 static int file_lock_byte(int fd, int cmd, short type, off_t byte)
@@ -108,6 +109,16 @@ fail:
     return -EAGAIN;
 }
 
+static int file_lock_node(BlockDriverState *bs, int flags, Error **errp)
+{
+    BDRVFileState *s = bs->opaque;
+
+    if (!s->use_locks) {
+        return 0;
+    }
+    return file_lock(s->fd, flags, bs->exact_filename, errp);
+}
+
 static int file_open(BlockDriverState *bs, QObject *options, int flags,
                      Error **errp)
 {
@@ -142,6 +153,7 @@ static int file_open(BlockDriverState *bs, QObject *options, int flags,
     if (flags & BDRV_O_NOCACHE) {
         oflags |= O_DIRECT;
     }
+    bs->exact_filename = g_strdup(filename);
     s->fd = open(filename, oflags);
     if (s->fd < 0) {
         int err = errno;
@@ -156,15 +168,15 @@ static int file_open(BlockDriverState *bs, QObject *options, int flags,
                    "images");
         return -EINVAL;
     }
-    if (use_locks) {
-        ret = file_lock(s->fd, flags, filename, errp);
+    s->use_locks = use_locks;
+    if (!(flags & BDRV_O_DEFER_LOCKS)) {
+        ret = file_lock_node(bs, flags, errp);
         if (ret < 0) {
             return ret;
         }
     }
     s->direct = !!(flags & BDRV_O_NOCACHE);
     bs->request_alignment = s->direct ? FILE_DIRECT_ALIGN : 1;
-    bs->exact_filename = g_strdup(filename);
     return 0;
 }
 
@@ -569,6 +581,7 @@ const BlockDriver bdrv_file = {
     .is_protocol = true,
     .bdrv_open = file_open,
     .bdrv_close = file_close,
+    .bdrv_lock = file_lock_node,
     .bdrv_preadv = file_preadv,
     .bdrv_pwritev = file_pwritev,
     .bdrv_pwrite_zeroes = file_pwrite_zeroes,

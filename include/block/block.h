@@ -33,6 +33,8 @@ typedef struct BdrvChild {
 /* Set by the block layer on the file child of formats whose metadata must
  * not change under them (qcow2): writers and resizers are locked out. */
 #define BDRV_O_PROTECT_METADATA 0x200000
+/* Internal: the protocol node waits for bdrv_lock() before locking. */
+#define BDRV_O_DEFER_LOCKS  0x400000
 
 /* Request flags. */
 typedef enum BdrvRequestFlags {
@@ -203,6 +205,12 @@ BlockDriverState *bdrv_get_backing(const BlockDriverState *bs);
 /* The backing file name recorded in the image, or NULL. */
 const char *bdrv_get_backing_filename(const BlockDriverState *bs);
 const char *bdrv_get_backing_format(const BlockDriverState *bs);
+/* Returns: the backing file name resolved against the image's directory
+ * (caller frees), or NULL. */
+char *bdrv_get_full_backing_filename(const BlockDriverState *bs);
+/* Returns: @name resolved relative to the directory of @base (caller
+ * frees). */
+char *bdrv_path_combine(const char *base, const char *name);
 bool bdrv_is_encrypted(const BlockDriverState *bs);
 /* Returns: whether the format was guessed (no "driver" was given). */
 bool bdrv_format_was_probed(const BlockDriverState *bs);
