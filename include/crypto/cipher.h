@@ -92,7 +92,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(QCryptoCipher, qcrypto_cipher_free)
  * @len: a multiple of the block size (asserted; any length for CTR)
  *
  * Process @len bytes as one message starting from @iv: nothing is carried
- * over between calls.  Cannot fail.
+ * over between calls.  Cannot fail.  A cipher may hold per-call state
+ * (the libcrypto contexts do), so one cipher must not be used by two
+ * threads at once: give each worker thread its own.
  */
 void qcrypto_cipher_encrypt(QCryptoCipher *cipher, const uint8_t *iv,
                             const void *in, void *out, size_t len);

@@ -52,7 +52,8 @@ QCryptoIVGen *qcrypto_ivgen_new(QCryptoIVGenAlgo alg,
  *
  * plain: little-endian low 32 bits of @sector, zero padded; plain64:
  * little-endian 64 bits, zero padded; essiv: plain64 encrypted with the
- * hashed-key cipher.  Cannot fail.
+ * hashed-key cipher.  Cannot fail.  Safe to call from several threads at
+ * once on the same generator.
  */
 void qcrypto_ivgen_calculate(QCryptoIVGen *ivgen, uint64_t sector,
                              uint8_t *iv, size_t niv);

@@ -45,8 +45,9 @@ QCryptoKey *qcrypto_secret_lookup(const char *id, Error **errp);
  * qcrypto_secret_lookup_as_utf8:
  * @id: the secret's id
  * @errp: "No secret with id '%s'", "Data from secret %s is not valid UTF-8"
- * Returns: a copy of the secret cut at its first NUL, as a password
- * (caller frees), or NULL.
+ * Returns: a copy of the secret as a password (caller frees), or NULL.
+ * As in 7.2, the whole secret must be valid UTF-8, and glib's validator
+ * rejects NUL bytes, so the password never contains one.
  */
 QCryptoKey *qcrypto_secret_lookup_as_utf8(const char *id, Error **errp);
 
