@@ -22,10 +22,16 @@ typedef struct PbkdfHmac {
 /*
  * nettle's hmac_* functions take typed context pointers; pbkdf2() wants
  * them as void-pointer callbacks, and nettle's own PBKDF2() macro casts
- * them the same way.  md5 is left out as in QEMU's nettle backend, so
- * LUKS headers naming md5 are refused the same way.
+ * them the same way.  md5 is included: Debian's qemu-img 7.2 (built with
+ * gnutls) creates and opens LUKS volumes with hash-alg=md5.
  */
 static const PbkdfHmac pbkdf_hmac[QCRYPTO_HASH_ALGO__MAX] = {
+    [QCRYPTO_HASH_ALGO_MD5] = {
+        (PbkdfSetKeyFunc *)hmac_md5_set_key,
+        (nettle_hash_update_func *)hmac_md5_update,
+        (nettle_hash_digest_func *)hmac_md5_digest,
+        MD5_DIGEST_SIZE,
+    },
     [QCRYPTO_HASH_ALGO_SHA1] = {
         (PbkdfSetKeyFunc *)hmac_sha1_set_key,
         (nettle_hash_update_func *)hmac_sha1_update,
@@ -67,6 +73,7 @@ static const PbkdfHmac pbkdf_hmac[QCRYPTO_HASH_ALGO__MAX] = {
 /* Room for any HMAC context above (sha224 and sha384 share theirs with
  * sha256 and sha512). */
 typedef union PbkdfHmacCtx {
+    struct hmac_md5_ctx md5;
     struct hmac_sha1_ctx sha1;
     struct hmac_sha256_ctx sha256;
     struct hmac_sha512_ctx sha512;
