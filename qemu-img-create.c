@@ -102,18 +102,17 @@ static int img_create_image(const char *fmt, const char *filename,
         goto fail;
     }
     if (size_arg) {
+        if (qdict_haskey(opts, "size")) {
+            error_setg(&err, "The image size must be specified only once");
+            goto fail;
+        }
         size = img_parse_create_size(size_arg);
         size_str = g_strdup_printf("%" PRIu64, size);
         qdict_put_str(opts, "size", size_str);
-        g_clear_pointer(&size_str, g_free);
     } else if (!qdict_haskey(opts, "size")) {
         error_setg(&err, "Image creation needs a size parameter");
         goto fail;
     }
-    /* Sizes are rounded up to whole sectors, as 7.2 does. */
-    size = ROUND_UP(qopts_get_number(opts, "size", 0), BDRV_SECTOR_SIZE);
-    size_str = g_strdup_printf("%" PRIu64, size);
-    qdict_put_str(opts, "size", size_str);
     if (!quiet) {
         line = g_string_new(NULL);
         g_string_append_printf(line, "Formatting '%s', fmt=%s", filename,

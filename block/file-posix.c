@@ -558,6 +558,8 @@ static int file_create(const char *filename, QObject *opts, Error **errp)
         error_setg(errp, "Image size too large");
         return -EFBIG;
     }
+    /* As 7.2, new files are a whole number of sectors. */
+    size = ROUND_UP(size, BDRV_SECTOR_SIZE);
     fd = open(filename, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
         ret = -errno;
