@@ -4,8 +4,9 @@
 # compare against (Debian's qemu-utils 7.2 and cryptsetup).
 set -e
 
-PKGS="gcc make meson ninja-build pkg-config python3 xxd bc
+PKGS="gcc make meson ninja-build pkg-config python3 xxd bc openssl
 libglib2.0-dev nettle-dev libssl-dev zlib1g-dev libzstd-dev
+python3-docutils
 qemu-utils cryptsetup-bin"
 
 missing=""
