@@ -39,12 +39,104 @@ BlockDriverState *img_open(bool image_opts, const char *filename,
                            bool quiet, bool force_share);
 
 /*
+ * img_open_opts:
+ * As img_open(), adding the entries of @extra (a flat dict, or NULL) to
+ * the image's options, e.g. the key secret of a target convert created.
+ */
+BlockDriverState *img_open_opts(bool image_opts, const char *filename,
+                                const char *fmt, const QObject *extra,
+                                int flags, const char *cache, bool quiet,
+                                bool force_share);
+
+/*
  * img_parse_cache_mode:
  * @mode: "none", "writeback", "writethrough", "directsync", "unsafe"
  * @flags: receives BDRV_O_NOCACHE or 0
  * Returns: 0, or -1 for an unknown mode.
  */
 int img_parse_cache_mode(const char *mode, int *flags);
+
+/* img_help: print qemu-img's help text to stdout. */
+void img_help(void);
+
+/* --output values. */
+typedef enum ImgOutputFormat {
+    IMG_OUTPUT_HUMAN,
+    IMG_OUTPUT_JSON,
+} ImgOutputFormat;
+
+/*
+ * getopt_long() values of the long options img_common_option() handles;
+ * a command numbers its own long options from IMG_OPTION_PRIVATE_BASE.
+ */
+enum {
+    IMG_OPTION_OBJECT = 256,
+    IMG_OPTION_IMAGE_OPTS,
+    IMG_OPTION_OUTPUT,
+    IMG_OPTION_PRIVATE_BASE,
+};
+
+/* What the options shared by image-opening commands set. */
+typedef struct ImgCommonOpts {
+    const char *fmt;            /* -f */
+    const char *output;         /* --output, unchecked */
+    bool image_opts;            /* --image-opts */
+    bool force_share;           /* -U */
+} ImgCommonOpts;
+
+/*
+ * img_common_option:
+ * @o: receives -f, -U, --image-opts and --output
+ * @c: what getopt_long() returned (with a ':'-prefixed option string)
+ * @argv: the command's argv, for messages
+ *
+ * Handle an option every command treats alike: -f, -U, --object,
+ * --image-opts, --output; -h prints the help and exits 0; ':' and '?'
+ * print 7.2's "missing argument for option '%s'" or "unrecognized option
+ * '%s'" usage errors and exit 1.
+ * Returns: true if @c was handled, false if it is the caller's.
+ */
+bool img_common_option(ImgCommonOpts *o, int c, char **argv);
+
+/*
+ * img_parse_output_format:
+ * @output: the --output argument, or NULL
+ * Returns: IMG_OUTPUT_HUMAN (also for NULL) or IMG_OUTPUT_JSON, or -1
+ * after printing "--output must be used with human or json as argument.".
+ */
+int img_parse_output_format(const char *output);
+
+/*
+ * img_check_image_opts_fmt:
+ * Returns: false after printing "--image-opts and --format are mutually
+ * exclusive" when @o has both, else true.
+ */
+bool img_check_image_opts_fmt(const ImgCommonOpts *o);
+
+/*
+ * img_cvtnum_full:
+ * @name: what the number is, for messages ("start offset")
+ * @value: a size with an optional k/M/G/T/P/E suffix
+ * @min, @max: the accepted range
+ *
+ * Parse as 7.2's cvtnum_full(), printing its "Invalid %s specified. You
+ * may use k, M, G, ..." or "... Must be between %min and %max." errors.
+ * Returns: the value, or a negative errno after printing the error.
+ */
+int64_t img_cvtnum_full(const char *name, const char *value, int64_t min,
+                        int64_t max);
+
+/* img_cvtnum: img_cvtnum_full() over [0, INT64_MAX]. */
+int64_t img_cvtnum(const char *name, const char *value);
+
+/*
+ * img_parse_uint:
+ * @value: a number with strtoul()'s rules (0x, leading '-' wraps)
+ * @max: the largest accepted value
+ * @res: receives the value on success
+ * Returns: 0, or -1 (nothing printed) if invalid or above @max.
+ */
+int img_parse_uint(const char *value, unsigned long max, unsigned long *res);
 
 /* Sub-commands, each returning the exit status. */
 int img_create(int argc, char **argv);
@@ -54,5 +146,9 @@ int img_resize(int argc, char **argv);
 int img_check(int argc, char **argv);
 int img_convert(int argc, char **argv);
 int img_compare(int argc, char **argv);
+int img_map(int argc, char **argv);
+int img_measure(int argc, char **argv);
+int img_dd(int argc, char **argv);
+int img_bench(int argc, char **argv);
 
 #endif /* QEMU_IMG_COMMON_H */

@@ -42,6 +42,7 @@ typedef struct ImgConvert {
     int nsrc;
     int64_t total;
     BdrvChild *target;
+    QObject *target_opts;       /* options to open the created target */
     bool target_zeroed;         /* unwritten target areas read as zero */
 } ImgConvert;
 
@@ -105,6 +106,15 @@ static int img_convert_create(ImgConvert *c, const char *out)
     }
     size = g_strdup_printf("%" PRId64, c->total);
     qdict_put_str(opts, "size", size);
+    /* The new image is opened with the key it was created with. */
+    c->target_opts = qobject_new_dict();
+    for (const QDictEntry *e = qdict_first(opts); e;
+         e = qdict_next(opts, e)) {
+        if (g_str_has_suffix(qdict_entry_key(e), "key-secret")) {
+            qdict_put(c->target_opts, qdict_entry_key(e),
+                      qobject_copy(qdict_entry_value(e)));
+        }
+    }
     if (bdrv_create(c->out_fmt, out, opts, &err) < 0) {
         error_prepend(&err, "%s: error while converting %s: ", out,
                       c->out_fmt);
@@ -119,9 +129,10 @@ static int img_convert_open_target(ImgConvert *c, const char *out)
     BlockDriverState *bs;
     int64_t len;
 
-    bs = img_open(c->target_image_opts, out,
-                  c->target_image_opts ? NULL : c->out_fmt, BDRV_O_RDWR,
-                  c->cache, c->quiet, false);
+    bs = img_open_opts(c->target_image_opts, out,
+                       c->target_image_opts ? NULL : c->out_fmt,
+                       c->target_opts, BDRV_O_RDWR, c->cache, c->quiet,
+                       false);
     if (!bs) {
         return -1;
     }
@@ -251,6 +262,7 @@ static void img_convert_cleanup(ImgConvert *c)
         bdrv_root_detach(c->target);
     }
     g_free(c->options);
+    qobject_free(c->target_opts);
 }
 
 static int img_convert_run(ImgConvert *c, char **names, int n,
@@ -365,6 +377,11 @@ int img_convert(int argc, char **argv)
         error_report("--image-opts and --format are mutually exclusive");
         return 1;
     }
+    if (c.no_create && c.options) {
+        error_report("-o has no effect when skipping image creation");
+        g_free(c.options);
+        return 1;
+    }
     if (c.target_image_opts && !c.no_create) {
         error_report("--target-image-opts requires use of -n flag");
         return 1;
@@ -429,8 +446,9 @@ static int img_compare_common(const ImgCompare *p, BdrvChild *c1,
         diff = img_first_difference(b1, b2, n);
         if (diff >= 0) {
             if (!p->quiet) {
+                /* 7.2 compares sector by sector and names the sector. */
                 printf("Content mismatch at offset %" PRId64 "!\n",
-                       off + diff);
+                       (int64_t)ROUND_DOWN(off + diff, BDRV_SECTOR_SIZE));
             }
             return 1;
         }
@@ -459,7 +477,8 @@ static int img_compare_tail(const ImgCompare *p, BdrvChild *c, int64_t from,
         nz = img_first_nonzero(buf, n);
         if (nz >= 0) {
             if (!p->quiet) {
-                printf("Content mismatch at offset %" PRId64 "!\n", off + nz);
+                printf("Content mismatch at offset %" PRId64 "!\n",
+                       (int64_t)ROUND_DOWN(off + nz, BDRV_SECTOR_SIZE));
             }
             return 1;
         }
@@ -538,7 +557,7 @@ int img_compare(int argc, char **argv)
         img_usage_error("Expecting two image file names");
     }
     if (p.image_opts && (p.fmt1 || p.fmt2)) {
-        error_report("--image-opts and -f are mutually exclusive");
+        error_report("--image-opts and --format are mutually exclusive");
         return 2;
     }
     bs1 = img_open(p.image_opts, argv[optind], p.fmt1, 0, p.cache, p.quiet,

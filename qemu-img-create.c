@@ -33,14 +33,6 @@ static void img_append_options(char **options, const char *arg)
     *options = joined;
 }
 
-static void img_print_size_error(void)
-{
-    error_report("Invalid image size specified. You may use k, M, G, T, P "
-                 "or E suffixes for");
-    error_report("kilobytes, megabytes, gigabytes, terabytes, petabytes and "
-                 "exabytes.");
-}
-
 /* Print "-o help" for @drv; with a file name the protocol's options too. */
 static int img_print_create_help(const BlockDriver *drv, const char *filename)
 {
@@ -70,10 +62,9 @@ static int img_print_create_help(const BlockDriver *drv, const char *filename)
 /* Parse the size argument of create; exits on error. */
 static uint64_t img_parse_create_size(const char *arg)
 {
-    uint64_t size;
+    int64_t size = img_cvtnum("image size", arg);
 
-    if (qemu_strtosz(arg, NULL, &size) < 0 || size > INT64_MAX) {
-        img_print_size_error();
+    if (size < 0) {
         exit(EXIT_FAILURE);
     }
     return size;
@@ -92,7 +83,7 @@ static int img_create_image(const char *fmt, const char *filename,
     uint64_t size;
 
     if (!drv || !(all = bdrv_get_create_opts(drv))) {
-        error_report("Unknown file format '%s'", fmt);
+        error_report("%s: Unknown file format '%s'", filename, fmt);
         return 1;
     }
     if (optstr && !keyval_parse_into(opts, optstr, NULL, &err)) {
@@ -151,6 +142,10 @@ int img_create(int argc, char **argv)
             fmt = optarg;
             break;
         case 'o':
+            if (!keyval_is_valid_option_list(optarg)) {
+                error_report("Invalid option list: %s", optarg);
+                return 1;
+            }
             img_append_options(&options, optarg);
             break;
         case 'q':
@@ -206,6 +201,36 @@ typedef struct ImgOpenArgs {
     bool force_share;
 } ImgOpenArgs;
 
+static int img_print_amend_help(const char *fmt, const QOptDesc *desc)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+
+    g_string_append_printf(out, "Amend options for '%s':\n", fmt);
+    qopts_print_help(out, desc);
+    fputs(out->str, stdout);
+    return 0;
+}
+
+/* Validate amend options; name create-only options as 7.2 does. */
+static bool img_amend_validate(const BlockDriver *drv, const QOptDesc *desc,
+                               QObject *opts, Error **errp)
+{
+    g_autofree QOptDesc *create = bdrv_get_create_opts(drv);
+
+    for (const QDictEntry *e = qdict_first(opts); e;
+         e = qdict_next(opts, e)) {
+        const char *key = qdict_entry_key(e);
+
+        if (!qopts_find(desc, key) && create && qopts_find(create, key)) {
+            error_setg(errp, "Invalid parameter '%s'", key);
+            error_append_hint(errp, "This option is only supported for "
+                              "image creation\n");
+            return false;
+        }
+    }
+    return qopts_validate(desc, opts, errp);
+}
+
 static int img_amend_run(ImgOpenArgs *a, const char *filename,
                          const char *optstr, bool force)
 {
@@ -227,8 +252,13 @@ static int img_amend_run(ImgOpenArgs *a, const char *filename,
         bdrv_unref(bs);
         return 1;
     }
+    if (keyval_is_help(optstr)) {
+        ret = img_print_amend_help(bdrv_get_format_name(bs), desc);
+        bdrv_unref(bs);
+        return ret;
+    }
     if (!keyval_parse_into(opts, optstr, NULL, &err) ||
-        !qopts_validate(desc, opts, &err) ||
+        !img_amend_validate(bdrv_get_driver(bs), desc, opts, &err) ||
         bdrv_amend_options(bs, opts, force, &err) < 0) {
         error_report_err(err);
         ret = 1;
@@ -242,7 +272,6 @@ static int img_amend_run(ImgOpenArgs *a, const char *filename,
 static int img_amend_help(const char *fmt, const char *filename)
 {
     const BlockDriver *drv = fmt ? bdrv_find_format(fmt) : NULL;
-    g_autoptr(GString) out = g_string_new(NULL);
 
     if (!fmt) {
         error_report("Please specify a format for amend options help");
@@ -257,10 +286,7 @@ static int img_amend_help(const char *fmt, const char *filename)
                      fmt);
         return 1;
     }
-    g_string_append_printf(out, "Amend options for '%s':\n", fmt);
-    qopts_print_help(out, bdrv_get_amend_opts(drv));
-    fputs(out->str, stdout);
-    return 0;
+    return img_print_amend_help(fmt, bdrv_get_amend_opts(drv));
 }
 
 int img_amend(int argc, char **argv)
@@ -281,6 +307,10 @@ int img_amend(int argc, char **argv)
                             NULL)) != -1) {
         switch (c) {
         case 'o':
+            if (!keyval_is_valid_option_list(optarg)) {
+                error_report("Invalid option list: %s", optarg);
+                return 1;
+            }
             img_append_options(&options, optarg);
             break;
         case 'f':
@@ -317,7 +347,8 @@ int img_amend(int argc, char **argv)
         error_report("--image-opts and --format are mutually exclusive");
         return 1;
     }
-    if (keyval_is_help(options)) {
+    if (keyval_is_help(options) && (a.fmt || optind >= argc)) {
+        /* With an image and no -f, 7.2 opens it to learn its format. */
         return img_amend_help(a.fmt, optind < argc ? argv[optind] : NULL);
     }
     if (optind != argc - 1) {
@@ -337,7 +368,10 @@ static int64_t img_parse_resize_size(const char *arg, int64_t cur)
         arg++;
     }
     if (qemu_strtosz(arg, NULL, &n) < 0 || n > INT64_MAX) {
-        img_print_size_error();
+        error_report("Parameter 'size' expects a non-negative number below "
+                     "2^64");
+        fprintf(stderr, "Optional suffix k, M, G, T, P or E means kilo-, "
+                "mega-, giga-, tera-, peta-\nand exabytes, respectively.\n");
         exit(EXIT_FAILURE);
     }
     if (sign > 0) {

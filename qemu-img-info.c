@@ -111,30 +111,103 @@ static void img_print_human(const QObject *info)
     }
 }
 
-static int img_info_run(bool image_opts, const char *filename,
-                        const char *fmt, bool json, bool force_share)
+/* Open one image of the chain and collect its info; NULL after errors. */
+static QObject *img_info_one(bool image_opts, const char *filename,
+                             const char *fmt, bool force_share)
 {
-    g_autoptr(QObject) info = NULL;
     BlockDriverState *bs;
     Error *err = NULL;
+    QObject *info;
 
     bs = img_open(image_opts, filename, fmt,
                   BDRV_O_NO_IO | BDRV_O_NO_BACKING, NULL, false,
                   force_share);
     if (!bs) {
-        return 1;
+        return NULL;
     }
     info = img_collect_info(bs, &err);
     bdrv_unref(bs);
     if (!info) {
         error_report_err(err);
+    }
+    return info;
+}
+
+/*
+ * The info of @filename and, with @chain, of each backing file down the
+ * chain, as a list.  Like 7.2, each image is opened on its own (by its
+ * full backing file name and recorded format, without the key or the
+ * --image-opts of the top image): so a missing backing file is reported
+ * as "Could not open '<backing>'" and a cycle is detected by name rather
+ * than recursing.  Nothing is printed unless the whole chain opens.
+ */
+static QObject *img_info_collect_chain(bool image_opts, const char *filename,
+                                       const char *fmt, bool chain,
+                                       bool force_share)
+{
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash,
+                                                       g_str_equal,
+                                                       g_free, NULL);
+    g_autoptr(QObject) list = qobject_new_list();
+    g_autofree char *name = g_strdup(filename);
+    g_autofree char *format = g_strdup(fmt);
+
+    while (name) {
+        QObject *info;
+        const char *backing;
+
+        if (g_hash_table_contains(seen, name)) {
+            error_report("Backing file '%s' creates an infinite loop.",
+                         name);
+            return NULL;
+        }
+        g_hash_table_add(seen, g_strdup(name));
+        info = img_info_one(image_opts, name, format, force_share);
+        if (!info) {
+            return NULL;
+        }
+        qlist_append(list, info);
+        image_opts = false;
+        backing = qdict_get_str(info, "backing-filename");
+        g_free(name);
+        g_free(format);
+        name = chain ? g_strdup(qdict_get_str(info, "full-backing-filename"))
+                     : NULL;
+        format = chain ? g_strdup(qdict_get_str(info,
+                                                "backing-filename-format"))
+                       : NULL;
+        if (chain && !name && backing) {
+            error_report("Could not determine absolute backing filename, "
+                         "but backing filename '%s' present", backing);
+            return NULL;
+        }
+    }
+    return g_steal_pointer(&list);
+}
+
+static int img_info_run(bool image_opts, const char *filename,
+                        const char *fmt, bool json, bool chain,
+                        bool force_share)
+{
+    g_autoptr(QObject) list = img_info_collect_chain(image_opts, filename,
+                                                     fmt, chain,
+                                                     force_share);
+    g_autofree char *text = NULL;
+
+    if (!list) {
         return 1;
     }
     if (json) {
-        g_autofree char *text = qobject_to_json(info, true);
+        /* A chain is shown as a list even when it has one image. */
+        text = qobject_to_json(chain ? list : qlist_get(list, 0), true);
         printf("%s\n", text);
-    } else {
-        img_print_human(info);
+        return 0;
+    }
+    for (size_t i = 0; i < qlist_size(list); i++) {
+        if (i > 0) {
+            printf("\n");
+        }
+        img_print_human(qlist_get(list, i));
     }
     return 0;
 }
@@ -152,7 +225,7 @@ int img_info(int argc, char **argv)
         { NULL, 0, NULL, 0 }
     };
     const char *fmt = NULL, *output = NULL;
-    bool image_opts = false, force_share = false;
+    bool image_opts = false, force_share = false, chain = false;
     int c;
 
     while ((c = getopt_long(argc, argv, ":f:hU", long_options,
@@ -168,6 +241,7 @@ int img_info(int argc, char **argv)
             output = optarg;
             break;
         case OPTION_BACKING_CHAIN:
+            chain = true;
             break;
         case OPTION_OBJECT:
             img_add_object(optarg);
@@ -195,5 +269,6 @@ int img_info(int argc, char **argv)
         return 1;
     }
     return img_info_run(image_opts, argv[optind], fmt,
-                        output && 0 == strcmp(output, "json"), force_share);
+                        output && 0 == strcmp(output, "json"), chain,
+                        force_share);
 }

@@ -19,11 +19,15 @@ typedef struct ImgCmd {
 
 static const ImgCmd img_cmds[] = {
     { "amend", img_amend },
+    { "bench", img_bench },
     { "check", img_check },
     { "compare", img_compare },
     { "convert", img_convert },
     { "create", img_create },
+    { "dd", img_dd },
     { "info", img_info },
+    { "map", img_map },
+    { "measure", img_measure },
     { "resize", img_resize },
 };
 
@@ -75,9 +79,10 @@ static void img_warn_probed_raw(BlockDriverState *bs, const char *filename)
             "restrictions.\n", filename);
 }
 
-BlockDriverState *img_open(bool image_opts, const char *filename,
-                           const char *fmt, int flags, const char *cache,
-                           bool quiet, bool force_share)
+BlockDriverState *img_open_opts(bool image_opts, const char *filename,
+                                const char *fmt, const QObject *extra,
+                                int flags, const char *cache, bool quiet,
+                                bool force_share)
 {
     g_autoptr(QObject) options = NULL;
     Error *err = NULL;
@@ -95,14 +100,19 @@ BlockDriverState *img_open(bool image_opts, const char *filename,
             error_report_err(err);
             return NULL;
         }
-        bs = bdrv_open(NULL, g_steal_pointer(&options), flags, &err);
     } else {
         options = qobject_new_dict();
         if (fmt) {
             qdict_put_str(options, "driver", fmt);
         }
-        bs = bdrv_open(filename, g_steal_pointer(&options), flags, &err);
     }
+    for (const QDictEntry *e = extra ? qdict_first(extra) : NULL; e;
+         e = qdict_next(extra, e)) {
+        qdict_put(options, qdict_entry_key(e),
+                  qobject_copy(qdict_entry_value(e)));
+    }
+    bs = bdrv_open(image_opts ? NULL : filename, g_steal_pointer(&options),
+                   flags, &err);
     if (!bs) {
         error_prepend(&err, "Could not open '%s': ", filename);
         error_report_err(err);
@@ -115,7 +125,15 @@ BlockDriverState *img_open(bool image_opts, const char *filename,
     return bs;
 }
 
-static void img_help(void)
+BlockDriverState *img_open(bool image_opts, const char *filename,
+                           const char *fmt, int flags, const char *cache,
+                           bool quiet, bool force_share)
+{
+    return img_open_opts(image_opts, filename, fmt, NULL, flags, cache,
+                         quiet, force_share);
+}
+
+void img_help(void)
 {
     printf("qemu-img version " QCRYPT_VERSION "\n"
            "usage: qemu-img [standard options] command [command options]\n"
@@ -130,6 +148,10 @@ static void img_help(void)
            "Command syntax:\n"
            "  amend [--object objectdef] [--image-opts] [-p] [-q] "
            "[-f fmt] [-t cache] [--force] -o options filename\n"
+           "  bench [-c count] [-d depth] [-f fmt] "
+           "[--flush-interval=flush_interval] [-i aio] [-n] [--no-drain] "
+           "[-o offset] [--pattern=pattern] [-q] [-s buffer_size] "
+           "[-S step_size] [-t cache] [-w] [-U] filename\n"
            "  check [--object objectdef] [--image-opts] [-q] [-f fmt] "
            "[--output=ofmt] [-r [leaks | all]] [-T src_cache] "
            "[-U] filename\n"
@@ -143,8 +165,17 @@ static void img_help(void)
            "filename [filename2 [...]] output_filename\n"
            "  create [--object objectdef] [-q] [-f fmt] [-o options] "
            "filename [size]\n"
+           "  dd [--image-opts] [-U] [-f fmt] [-O output_fmt] "
+           "[bs=block_size] [count=blocks] [skip=blocks] if=input "
+           "of=output\n"
            "  info [--object objectdef] [--image-opts] [-f fmt] "
            "[--output=ofmt] [--backing-chain] [-U] filename\n"
+           "  map [--object objectdef] [--image-opts] [-f fmt] "
+           "[--start-offset=offset] [--max-length=len] [--output=ofmt] "
+           "[-U] filename\n"
+           "  measure [--output=ofmt] [-O output_fmt] [-o options] "
+           "[--size N | [--object objectdef] [--image-opts] [-f fmt] "
+           "[-l snapshot_param] filename]\n"
            "  resize [--object objectdef] [--image-opts] [-f fmt] "
            "[--preallocation=prealloc] [-q] [--shrink] filename "
            "[+ | -]size\n"

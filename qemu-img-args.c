@@ -1,0 +1,99 @@
+/*
+ * Command-line helpers shared by qemu-img's sub-commands: the common
+ * options, getopt errors, numbers and --output, reported as 7.2 does.
+ */
+#include "qemu/osdep.h"
+
+#include <getopt.h>
+
+#include "qemu-img-common.h"
+#include "qemu/cutils.h"
+
+bool img_common_option(ImgCommonOpts *o, int c, char **argv)
+{
+    switch (c) {
+    case 'f':
+        o->fmt = optarg;
+        return true;
+    case 'U':
+        o->force_share = true;
+        return true;
+    case 'h':
+        img_help();
+        exit(EXIT_SUCCESS);
+    case IMG_OPTION_OBJECT:
+        img_add_object(optarg);
+        return true;
+    case IMG_OPTION_IMAGE_OPTS:
+        o->image_opts = true;
+        return true;
+    case IMG_OPTION_OUTPUT:
+        o->output = optarg;
+        return true;
+    case ':':
+        img_usage_error("missing argument for option '%s'", argv[optind - 1]);
+    case '?':
+        img_usage_error("unrecognized option '%s'", argv[optind - 1]);
+    default:
+        return false;
+    }
+}
+
+int img_parse_output_format(const char *output)
+{
+    if (!output || 0 == strcmp(output, "human")) {
+        return IMG_OUTPUT_HUMAN;
+    }
+    if (0 == strcmp(output, "json")) {
+        return IMG_OUTPUT_JSON;
+    }
+    error_report("--output must be used with human or json as argument.");
+    return -1;
+}
+
+bool img_check_image_opts_fmt(const ImgCommonOpts *o)
+{
+    if (o->image_opts && o->fmt) {
+        error_report("--image-opts and --format are mutually exclusive");
+        return false;
+    }
+    return true;
+}
+
+int64_t img_cvtnum_full(const char *name, const char *value, int64_t min,
+                        int64_t max)
+{
+    uint64_t res;
+    int err = qemu_strtosz(value, NULL, &res);
+
+    if (err < 0 && -ERANGE != err) {
+        error_report("Invalid %s specified. You may use k, M, G, T, P or E "
+                     "suffixes for", name);
+        error_report("kilobytes, megabytes, gigabytes, terabytes, petabytes "
+                     "and exabytes.");
+        return err;
+    }
+    if (-ERANGE == err || res > (uint64_t)max || (int64_t)res < min) {
+        error_report("Invalid %s specified. Must be between %" PRId64
+                     " and %" PRId64 ".", name, min, max);
+        return -ERANGE;
+    }
+    return (int64_t)res;
+}
+
+int64_t img_cvtnum(const char *name, const char *value)
+{
+    return img_cvtnum_full(name, value, 0, INT64_MAX);
+}
+
+int img_parse_uint(const char *value, unsigned long max, unsigned long *res)
+{
+    uint64_t val;
+
+    /* As strtoul: base prefixes, and "-1" wraps to a huge value. */
+    if (qemu_strtou64_base(value, 0, &val) < 0 || val > max) {
+        return -1;
+    }
+    *res = val;
+    return 0;
+}
