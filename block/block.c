@@ -20,6 +20,7 @@ const QEnumLookup PreallocMode_lookup = {
 
 /* Every driver, formats in probing order, then protocols. */
 static const BlockDriver *const block_drivers[] = {
+    &bdrv_qcow2,
     &bdrv_crypto_luks,
     &bdrv_raw,
     &bdrv_file,
@@ -197,6 +198,28 @@ static BlockDriverState *bdrv_open_protocol(QObject *options, int flags,
     return bs;
 }
 
+const BlockDriver *bdrv_probe_buf(const uint8_t *buf, int len,
+                                  const char *filename)
+{
+    const BlockDriver *best = &bdrv_raw;
+    int best_score = 0;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(block_drivers); i++) {
+        const BlockDriver *drv = block_drivers[i];
+        int score;
+
+        if (!drv->bdrv_probe) {
+            continue;
+        }
+        score = drv->bdrv_probe(buf, len, filename);
+        if (score > best_score) {
+            best_score = score;
+            best = drv;
+        }
+    }
+    return best;
+}
+
 /* Guess the format from the first bytes of @file; raw when nothing fits. */
 static const BlockDriver *bdrv_probe_format(BlockDriverState *file,
                                             const char *filename,
@@ -204,9 +227,7 @@ static const BlockDriver *bdrv_probe_format(BlockDriverState *file,
 {
     uint8_t buf[BLOCK_PROBE_BUF_SIZE] = { 0 };
     BdrvChild tmp = { .bs = file, .name = (char *)"probe" };
-    const BlockDriver *best = &bdrv_raw;
     int64_t len = bdrv_getlength(file);
-    int best_score = 0;
     int ret;
 
     if (len < 0) {
@@ -219,21 +240,7 @@ static const BlockDriver *bdrv_probe_format(BlockDriverState *file,
                          "its format");
         return NULL;
     }
-    for (size_t i = 0; i < G_N_ELEMENTS(block_drivers); i++) {
-        const BlockDriver *drv = block_drivers[i];
-        int score;
-
-        if (!drv->bdrv_probe) {
-            continue;
-        }
-        score = drv->bdrv_probe(buf, MIN(len, (int64_t)sizeof(buf)),
-                                filename);
-        if (score > best_score) {
-            best_score = score;
-            best = drv;
-        }
-    }
-    return best;
+    return bdrv_probe_buf(buf, MIN(len, (int64_t)sizeof(buf)), filename);
 }
 
 /* Merge a "json:{...}" file name into @options (explicit options win). */
@@ -284,7 +291,8 @@ char *bdrv_path_combine(const char *base, const char *name)
 
     /* Absolute names and URLs stand alone; others are relative to the
      * directory of the image that names them. */
-    if (!base || '/' == name[0] || strstr(name, "://")) {
+    if (!base || '/' == name[0] || strstr(name, "://") ||
+        g_str_has_prefix(base, "json:")) {
         return g_strdup(name);
     }
     slash = strrchr(base, '/');
@@ -360,6 +368,12 @@ BlockDriverState *bdrv_open(const char *filename, QObject *options_in,
         }
         filename = NULL;
     }
+    if (!filename && !qdict_haskey(options, "driver") &&
+        !qdict_haskey(options, "file.filename") &&
+        !qdict_haskey(options, "file.driver")) {
+        error_setg(errp, "Must specify either driver or file");
+        return NULL;
+    }
     if (qdict_get_str(options, "driver")) {
         drvname = g_strdup(qdict_get_str(options, "driver"));
         drv = bdrv_find_format(drvname);
@@ -433,6 +447,19 @@ int bdrv_create(const char *drv_name, const char *filename, QObject *opts,
     return drv->bdrv_create(filename, opts, errp);
 }
 
+int bdrv_measure(const BlockDriver *drv, const QObject *opts,
+                 BlockDriverState *in_bs, BlockMeasureInfo *info,
+                 Error **errp)
+{
+    memset(info, 0, sizeof(*info));
+    if (!drv->bdrv_measure) {
+        error_setg(errp, "Block driver '%s' does not support size "
+                   "measurement", drv->format_name);
+        return -ENOTSUP;
+    }
+    return drv->bdrv_measure(opts, in_bs, info, errp);
+}
+
 int bdrv_amend_options(BlockDriverState *bs, QObject *opts, bool force,
                        Error **errp)
 {
@@ -480,10 +507,17 @@ const QOptDesc *bdrv_get_amend_opts(const BlockDriver *drv)
 
 int64_t bdrv_getlength(BlockDriverState *bs)
 {
+    int64_t len;
+
     if (!bs->drv->bdrv_getlength) {
         return bs->file ? bdrv_getlength(bs->file->bs) : -ENOMEDIUM;
     }
-    return bs->drv->bdrv_getlength(bs);
+    len = bs->drv->bdrv_getlength(bs);
+    /* 7.2 counts every node in whole sectors: a 100-byte file is 512. */
+    if (len > 0 && len <= INT64_MAX - (int64_t)BDRV_SECTOR_SIZE) {
+        len = ROUND_UP(len, (int64_t)BDRV_SECTOR_SIZE);
+    }
+    return len;
 }
 
 int64_t bdrv_get_allocated_file_size(BlockDriverState *bs)

@@ -69,6 +69,19 @@ struct BlockDriver {
     int (*bdrv_create)(const char *filename, QObject *opts, Error **errp);
     const QOptDesc *create_opts;
 
+    /*
+     * Optional (NULL: measure is refused).  Fill @info (zeroed by the
+     * caller) with the file size a new image of this format needs:
+     * @opts are validated create options of this driver (borrowed; "size"
+     * holds the virtual size when @in_bs is NULL); @in_bs, if not NULL,
+     * is the open source image whose guest data would be converted (its
+     * length and, for formats that allocate lazily, its block status
+     * decide "required").  Set has_bitmaps/bitmaps only when the format
+     * can store persistent bitmaps.  Returns: 0, or -errno with @errp set.
+     */
+    int (*bdrv_measure)(const QObject *opts, BlockDriverState *in_bs,
+                        BlockMeasureInfo *info, Error **errp);
+
     int (*bdrv_amend_options)(BlockDriverState *bs, QObject *opts,
                               bool force, Error **errp);
     const QOptDesc *amend_opts;
@@ -78,6 +91,7 @@ struct BlockDriver {
 extern const BlockDriver bdrv_file;
 extern const BlockDriver bdrv_raw;
 extern const BlockDriver bdrv_crypto_luks;
+extern const BlockDriver bdrv_qcow2;
 
 /*
  * bdrv_file_open_child:
@@ -86,6 +100,14 @@ extern const BlockDriver bdrv_crypto_luks;
  */
 BdrvChild *bdrv_file_open_child(const char *filename, int flags,
                                 Error **errp);
+
+/*
+ * bdrv_probe_buf:
+ * Returns: the format whose probe scores @buf (an image's first @len
+ * bytes) highest; raw when no other format recognises it.
+ */
+const BlockDriver *bdrv_probe_buf(const uint8_t *buf, int len,
+                                  const char *filename);
 
 /* Default for drivers without block status: all data. */
 int bdrv_block_status_default(BlockDriverState *bs, int64_t offset,

@@ -165,7 +165,7 @@ static int64_t block_crypto_getlength(BlockDriverState *bs)
     if ((uint64_t)len < payload) {
         return 0;
     }
-    return ROUND_DOWN(len - (int64_t)payload, BDRV_SECTOR_SIZE);
+    return len - (int64_t)payload;
 }
 
 static int block_crypto_truncate(BlockDriverState *bs, int64_t offset,
@@ -303,6 +303,40 @@ out:
     return ret;
 }
 
+static int block_crypto_measure(const QObject *opts, BlockDriverState *in_bs,
+                                BlockMeasureInfo *info, Error **errp)
+{
+    BlockCryptoCreateOptions copts = {
+        .luks.format = QCRYPTO_BLOCK_FORMAT_LUKS,
+    };
+    uint64_t size = qopts_get_number(opts, "size", 0);
+    uint64_t header = 0;
+    bool ok;
+
+    if (in_bs) {
+        int64_t len = bdrv_getlength(in_bs);
+
+        if (len < 0) {
+            error_setg_errno(errp, (int)-len,
+                             "Unable to get image virtual_size");
+            return (int)len;
+        }
+        size = len;
+    }
+    /* 7.2 ignores "preallocation" here, so it is not parsed. */
+    ok = qopts_to_struct(block_crypto_create_opts, opts, "", &copts, errp) &&
+         qcrypto_block_calculate_payload_offset(&copts.luks, "", &header,
+                                                errp);
+    qopts_free_struct(block_crypto_create_opts, &copts);
+    if (!ok) {
+        return -EINVAL;
+    }
+    /* Unallocated blocks are encrypted too: allocation changes nothing. */
+    info->required = header + size;
+    info->fully_allocated = info->required;
+    return 0;
+}
+
 static int block_crypto_amend(BlockDriverState *bs, QObject *opts,
                               bool force, Error **errp)
 {
@@ -343,6 +377,7 @@ const BlockDriver bdrv_crypto_luks = {
     .bdrv_has_zero_init = block_crypto_has_zero_init,
     .bdrv_create = block_crypto_create,
     .create_opts = block_crypto_create_opts,
+    .bdrv_measure = block_crypto_measure,
     .bdrv_amend_options = block_crypto_amend,
     .amend_opts = qcrypto_block_amend_opts_luks,
 };

@@ -486,9 +486,7 @@ static int file_truncate(BlockDriverState *bs, int64_t offset, bool exact,
         error_setg(errp, "Unsupported preallocation mode: metadata");
         return -ENOTSUP;
     }
-    if (!exact && offset <= len && PREALLOC_MODE_OFF == prealloc) {
-        return 0;
-    }
+    /* Regular files always take the size asked for, exact or not. */
     return file_fd_truncate(s->fd, offset, prealloc, len, errp);
 }
 

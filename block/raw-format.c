@@ -24,9 +24,39 @@ static int raw_preadv(BlockDriverState *bs, int64_t offset, int64_t bytes,
     return bdrv_preadv(bs->file, offset, bytes, qiov, flags);
 }
 
+/*
+ * As 7.2 does for a probed raw image: refuse to write a first sector that
+ * would make the next open probe another format (a guest could otherwise
+ * turn its disk into, say, a qcow2 naming a host file as backing).
+ */
+static bool raw_write_changes_format(BlockDriverState *bs, int64_t offset,
+                                     int64_t bytes, QEMUIOVector *qiov)
+{
+    uint8_t sector[BDRV_SECTOR_SIZE];
+    BdrvChild tmp = { .bs = bs->file->bs, .name = (char *)"probe" };
+    size_t n;
+
+    if (!bs->probed || offset >= (int64_t)BDRV_SECTOR_SIZE) {
+        return false;
+    }
+    memset(sector, 0, sizeof(sector));
+    if (offset > 0 || bytes < (int64_t)BDRV_SECTOR_SIZE) {
+        /* Merge with the sector's current contents. */
+        if (bdrv_pread(&tmp, 0, BDRV_SECTOR_SIZE, sector, 0) < 0) {
+            return true;
+        }
+    }
+    n = MIN((int64_t)BDRV_SECTOR_SIZE - offset, bytes);
+    qemu_iovec_to_buf(qiov, 0, sector + offset, n);
+    return bdrv_probe_buf(sector, BDRV_SECTOR_SIZE, NULL) != &bdrv_raw;
+}
+
 static int raw_pwritev(BlockDriverState *bs, int64_t offset, int64_t bytes,
                        QEMUIOVector *qiov, BdrvRequestFlags flags)
 {
+    if (raw_write_changes_format(bs, offset, bytes, qiov)) {
+        return -EPERM;
+    }
     return bdrv_pwritev(bs->file, offset, bytes, qiov, flags);
 }
 
@@ -81,6 +111,28 @@ static int raw_create(const char *filename, QObject *opts, Error **errp)
     return bdrv_file.bdrv_create(filename, opts, errp);
 }
 
+static int raw_measure(const QObject *opts, BlockDriverState *in_bs,
+                       BlockMeasureInfo *info, Error **errp)
+{
+    int64_t len;
+
+    if (!in_bs) {
+        /* As create does, 7.2 rounds the size up to whole sectors. */
+        info->required = ROUND_UP(qopts_get_number(opts, "size", 0),
+                                  BDRV_SECTOR_SIZE);
+    } else {
+        len = bdrv_getlength(in_bs);
+        if (len < 0) {
+            error_setg_errno(errp, (int)-len, "Unable to get image size");
+            return (int)len;
+        }
+        info->required = len;
+    }
+    /* Unallocated blocks take room in a raw file all the same. */
+    info->fully_allocated = info->required;
+    return 0;
+}
+
 static int raw_get_info(BlockDriverState *bs, BlockDriverInfo *bdi)
 {
     return 0;
@@ -111,4 +163,5 @@ const BlockDriver bdrv_raw = {
     .bdrv_get_info = raw_get_info,
     .bdrv_create = raw_create,
     .create_opts = raw_create_opts,
+    .bdrv_measure = raw_measure,
 };

@@ -147,6 +147,12 @@ static bool cipher_validate(QCryptoCipherAlgo alg, QCryptoCipherMode mode,
     }
     want = cipher_algo_info[alg].key_len;
     if (mode == QCRYPTO_CIPHER_MODE_XTS) {
+        /* 7.2 checks this first; an odd LUKS key-bytes field reaches it. */
+        if (nkey % 2) {
+            error_setg(errp, "XTS cipher key length should be a multiple "
+                       "of 2");
+            return false;
+        }
         want *= 2;
     }
     if (nkey != want) {

@@ -34,10 +34,36 @@ static const char *error_get_progname(void)
     return g_get_prgname();
 }
 
+/*
+ * Print @msg with its control characters escaped (\n, \r, \t, else \xNN).
+ * Messages quote strings from image files (LUKS cipher names, backing
+ * file names); 7.2 prints them raw, so a crafted image could add lines to
+ * the one-line error, or send terminal escape sequences.
+ */
+static void error_print_escaped(const char *msg)
+{
+    const unsigned char *p;
+
+    for (p = (const unsigned char *)msg; *p; p++) {
+        if (*p >= 0x20 && 0x7f != *p) {
+            fputc(*p, stderr);
+        } else if ('\n' == *p) {
+            fputs("\\n", stderr);
+        } else if ('\r' == *p) {
+            fputs("\\r", stderr);
+        } else if ('\t' == *p) {
+            fputs("\\t", stderr);
+        } else {
+            fprintf(stderr, "\\x%02x", *p);
+        }
+    }
+}
+
 /* Print "progname: " (when a name is known) and the formatted text. */
 static void error_vprint(const char *prefix, const char *fmt, va_list ap)
 {
     const char *name = error_get_progname();
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
 
     if (name) {
         fprintf(stderr, "%s: ", name);
@@ -45,7 +71,7 @@ static void error_vprint(const char *prefix, const char *fmt, va_list ap)
     if (prefix) {
         fputs(prefix, stderr);
     }
-    vfprintf(stderr, fmt, ap);
+    error_print_escaped(msg);
     fputc('\n', stderr);
 }
 

@@ -164,6 +164,32 @@ int bdrv_truncate(BdrvChild *child, int64_t offset, bool exact,
 int bdrv_create(const char *drv_name, const char *filename, QObject *opts,
                 Error **errp);
 
+/* What qemu-img measure reports (7.2's BlockMeasureInfo). */
+typedef struct BlockMeasureInfo {
+    uint64_t required;          /* bytes the new file needs for the data */
+    uint64_t fully_allocated;   /* bytes if every block were allocated */
+    bool has_bitmaps;           /* print "bitmaps" (qcow2 v3 only) */
+    uint64_t bitmaps;           /* bytes for persistent dirty bitmaps */
+} BlockMeasureInfo;
+
+/*
+ * bdrv_measure:
+ * @drv: the output format
+ * @opts: validated create options of @drv (flat dict of strings, as for
+ *        bdrv_create(); "size" is set when @in_bs is NULL); borrowed
+ * @in_bs: the image whose guest data would be converted, or NULL to
+ *         measure an empty image of "size" bytes
+ * @info: filled on success (zeroed first)
+ * @errp: e.g. "Block driver 'file' does not support size measurement"
+ *
+ * Compute the size of a new image file of format @drv, as qemu-img
+ * measure prints it.
+ * Returns: 0, or -errno.
+ */
+int bdrv_measure(const BlockDriver *drv, const QObject *opts,
+                 BlockDriverState *in_bs, BlockMeasureInfo *info,
+                 Error **errp);
+
 /*
  * bdrv_amend_options:
  * @bs: an open node

@@ -17,7 +17,8 @@ typedef struct QEMUIOVector {
 /* qemu_iovec_init: empty vector with room for @hint pieces. */
 void qemu_iovec_init(QEMUIOVector *qiov, int hint);
 
-/* qemu_iovec_init_buf: a one-piece vector over @buf (nothing allocated). */
+/* qemu_iovec_init_buf: a one-piece vector over @buf (destroy it after
+ * use: the piece array is allocated). */
 void qemu_iovec_init_buf(QEMUIOVector *qiov, void *buf, size_t len);
 
 /* qemu_iovec_add: append a piece (the vector must own its array). */

@@ -697,6 +697,10 @@ static const CipherErrorCase cipher_errors[] = {
       QCRYPTO_CIPHER_MODE_CBC, 15, "Cipher key length 15 should be 16" },
     { "error/xts-key-length", QCRYPTO_CIPHER_ALGO_AES_256,
       QCRYPTO_CIPHER_MODE_XTS, 32, "Cipher key length 32 should be 64" },
+    /* qemu-io 7.2 on a LUKS header with aes xts and key-bytes 33 */
+    { "error/xts-key-length-odd", QCRYPTO_CIPHER_ALGO_AES_128,
+      QCRYPTO_CIPHER_MODE_XTS, 33,
+      "XTS cipher key length should be a multiple of 2" },
     { "error/cast5-xts", QCRYPTO_CIPHER_ALGO_CAST5_128,
       QCRYPTO_CIPHER_MODE_XTS, 32, "Unsupported cipher mode xts" },
     { "error/3des-xts", QCRYPTO_CIPHER_ALGO_3DES,

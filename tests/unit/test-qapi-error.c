@@ -81,6 +81,20 @@ static void test_report(void)
                               "qemu-img: warning: careful\n");
 }
 
+/* Control characters from image files must not break the one line. */
+static void test_report_escapes(void)
+{
+    if (g_test_subprocess()) {
+        error_set_progname("qemu-img");
+        error_report("Algorithm '%s' not supported", "a\nb\r\t\033[1m\x7f");
+        return;
+    }
+    g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_passed();
+    g_test_trap_assert_stderr("qemu-img: Algorithm 'a\\nb\\r\\t\\x1b[1m\\x7f' "
+                              "not supported\n");
+}
+
 static void test_fatal(void)
 {
     Error *err = NULL;
@@ -136,6 +150,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qapi/error/setg-errno", test_setg_errno);
     g_test_add_func("/qapi/error/propagate", test_propagate);
     g_test_add_func("/qapi/error/report", test_report);
+    g_test_add_func("/qapi/error/report-escapes", test_report_escapes);
     g_test_add_func("/qapi/error/fatal", test_fatal);
     g_test_add_func("/qapi/error/abort", test_abort);
     g_test_add_func("/qapi/util/enum", test_enum);

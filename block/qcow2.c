@@ -1,0 +1,1397 @@
+/*
+ * qcow2 format driver: header decode/check/encode, header extensions,
+ * open and close, image information (qcow2.txt "Header", "Header
+ * extensions", "Feature name table", "Bitmaps extension").
+ */
+#include "qemu/osdep.h"
+
+#include "block/qcow2.h"
+#include "qemu/cutils.h"
+
+/* ------------------------------------------------------------------ */
+/* Header encoding                                                     */
+/* ------------------------------------------------------------------ */
+
+void qcow2_header_from_disk(const Qcow2HeaderDisk *disk, Qcow2Header *h)
+{
+    *h = (Qcow2Header) {
+        .magic = be32_to_cpu(disk->magic),
+        .version = be32_to_cpu(disk->version),
+        .backing_file_offset = be64_to_cpu(disk->backing_file_offset),
+        .backing_file_size = be32_to_cpu(disk->backing_file_size),
+        .cluster_bits = be32_to_cpu(disk->cluster_bits),
+        .size = be64_to_cpu(disk->size),
+        .crypt_method = be32_to_cpu(disk->crypt_method),
+        .l1_size = be32_to_cpu(disk->l1_size),
+        .l1_table_offset = be64_to_cpu(disk->l1_table_offset),
+        .refcount_table_offset = be64_to_cpu(disk->refcount_table_offset),
+        .refcount_table_clusters =
+            be32_to_cpu(disk->refcount_table_clusters),
+        .nb_snapshots = be32_to_cpu(disk->nb_snapshots),
+        .snapshots_offset = be64_to_cpu(disk->snapshots_offset),
+    };
+    if (h->version < 3) {
+        /* "For version 2, the header is exactly 72 bytes in length". */
+        h->refcount_order = 4;
+        h->header_length = QCOW2_V2_HEADER_LENGTH;
+        return;
+    }
+    h->incompatible_features = be64_to_cpu(disk->incompatible_features);
+    h->compatible_features = be64_to_cpu(disk->compatible_features);
+    h->autoclear_features = be64_to_cpu(disk->autoclear_features);
+    h->refcount_order = be32_to_cpu(disk->refcount_order);
+    h->header_length = be32_to_cpu(disk->header_length);
+    /* An additional field is absent when header_length does not reach it. */
+    if (h->header_length > offsetof(Qcow2HeaderDisk, compression_type)) {
+        h->compression_type = disk->compression_type;
+    }
+}
+
+void qcow2_header_to_disk(const Qcow2Header *h, Qcow2HeaderDisk *disk)
+{
+    *disk = (Qcow2HeaderDisk) {
+        .magic = cpu_to_be32(h->magic),
+        .version = cpu_to_be32(h->version),
+        .backing_file_offset = cpu_to_be64(h->backing_file_offset),
+        .backing_file_size = cpu_to_be32(h->backing_file_size),
+        .cluster_bits = cpu_to_be32(h->cluster_bits),
+        .size = cpu_to_be64(h->size),
+        .crypt_method = cpu_to_be32(h->crypt_method),
+        .l1_size = cpu_to_be32(h->l1_size),
+        .l1_table_offset = cpu_to_be64(h->l1_table_offset),
+        .refcount_table_offset = cpu_to_be64(h->refcount_table_offset),
+        .refcount_table_clusters = cpu_to_be32(h->refcount_table_clusters),
+        .nb_snapshots = cpu_to_be32(h->nb_snapshots),
+        .snapshots_offset = cpu_to_be64(h->snapshots_offset),
+        .incompatible_features = cpu_to_be64(h->incompatible_features),
+        .compatible_features = cpu_to_be64(h->compatible_features),
+        .autoclear_features = cpu_to_be64(h->autoclear_features),
+        .refcount_order = cpu_to_be32(h->refcount_order),
+        .header_length = cpu_to_be32(h->header_length),
+        .compression_type = h->compression_type,
+    };
+}
+
+static void crypto_ext_from_disk(const Qcow2CryptoExtDisk *disk,
+                                 Qcow2CryptoExt *ext)
+{
+    ext->offset = be64_to_cpu(disk->offset);
+    ext->length = be64_to_cpu(disk->length);
+}
+
+static void crypto_ext_to_disk(const Qcow2CryptoExt *ext,
+                               Qcow2CryptoExtDisk *disk)
+{
+    disk->offset = cpu_to_be64(ext->offset);
+    disk->length = cpu_to_be64(ext->length);
+}
+
+static void bitmaps_ext_from_disk(const Qcow2BitmapsExtDisk *disk,
+                                  Qcow2BitmapsExt *ext)
+{
+    ext->nb_bitmaps = be32_to_cpu(disk->nb_bitmaps);
+    ext->reserved32 = be32_to_cpu(disk->reserved32);
+    ext->bitmap_directory_size = be64_to_cpu(disk->bitmap_directory_size);
+    ext->bitmap_directory_offset = be64_to_cpu(disk->bitmap_directory_offset);
+}
+
+static void bitmaps_ext_to_disk(const Qcow2BitmapsExt *ext,
+                                Qcow2BitmapsExtDisk *disk)
+{
+    disk->nb_bitmaps = cpu_to_be32(ext->nb_bitmaps);
+    disk->reserved32 = cpu_to_be32(ext->reserved32);
+    disk->bitmap_directory_size = cpu_to_be64(ext->bitmap_directory_size);
+    disk->bitmap_directory_offset = cpu_to_be64(ext->bitmap_directory_offset);
+}
+
+/* ------------------------------------------------------------------ */
+/* Header checks                                                       */
+/* ------------------------------------------------------------------ */
+
+/* A table must fit QEMU's size limit and start on a cluster boundary. */
+static int check_table(uint64_t offset, uint64_t entries, uint64_t entry_len,
+                       uint64_t max_bytes, uint32_t cluster_size,
+                       const char *name, Error **errp)
+{
+    if (entries > max_bytes / entry_len) {
+        error_setg(errp, "%s too large", name);
+        return -EFBIG;
+    }
+    if (INT64_MAX - entries * entry_len < offset ||
+        offset & (cluster_size - 1)) {
+        error_setg(errp, "%s offset invalid", name);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int check_header_basics(const Qcow2Header *h, Error **errp)
+{
+    if (h->magic != QCOW2_MAGIC) {
+        error_setg(errp, "Image is not in qcow2 format");
+        return -EINVAL;
+    }
+    if (h->version < 2 || h->version > 3) {
+        error_setg(errp, "Unsupported qcow2 version %" PRIu32, h->version);
+        return -ENOTSUP;
+    }
+    if (h->cluster_bits < QCOW2_MIN_CLUSTER_BITS ||
+        h->cluster_bits > QCOW2_MAX_CLUSTER_BITS) {
+        error_setg(errp, "Unsupported cluster size: 2^%" PRIu32,
+                   h->cluster_bits);
+        return -EINVAL;
+    }
+    if (h->header_length < QCOW2_V3_MIN_HEADER_LENGTH && h->version >= 3) {
+        error_setg(errp, "qcow2 header too short");
+        return -EINVAL;
+    }
+    if (h->header_length > (1u << h->cluster_bits)) {
+        error_setg(errp, "qcow2 header exceeds cluster size");
+        return -EINVAL;
+    }
+    if (h->backing_file_offset > (1u << h->cluster_bits)) {
+        error_setg(errp, "Invalid backing file offset");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int check_compression_type(const Qcow2Header *h, Error **errp)
+{
+    bool bit = h->incompatible_features & QCOW2_INCOMPAT_COMPRESSION;
+
+    if (h->compression_type > QCOW2_COMPRESSION_ZSTD) {
+        error_setg(errp, "qcow2: unknown compression type: %u",
+                   h->compression_type);
+        return -ENOTSUP;
+    }
+    /* The bit must be set exactly when the type is not zlib. */
+    if (QCOW2_COMPRESSION_ZLIB == h->compression_type && bit) {
+        error_setg(errp, "qcow2: Compression type incompatible feature bit "
+                   "must not be set");
+        return -EINVAL;
+    }
+    if (QCOW2_COMPRESSION_ZLIB != h->compression_type && !bit) {
+        error_setg(errp, "qcow2: Compression type incompatible feature bit "
+                   "must be set");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/*
+ * Name the unknown incompatible features @mask as QEMU 7.2 does: names
+ * from the feature table (@table, @nb entries) first, then the bits the
+ * table does not name as one hex mask.
+ */
+static void report_unsupported_features(const Qcow2FeatureDisk *table,
+                                        size_t nb, uint64_t mask,
+                                        Error **errp)
+{
+    g_autoptr(GString) names = g_string_new(NULL);
+
+    for (size_t i = 0; i < nb && table[i].name[0]; i++) {
+        if (table[i].type != QCOW2_FEAT_TYPE_INCOMPATIBLE ||
+            table[i].bit > 63 || !(mask & (1ULL << table[i].bit))) {
+            continue;
+        }
+        g_string_append_printf(names, "%s%.46s", names->len ? ", " : "",
+                               table[i].name);
+        mask &= ~(1ULL << table[i].bit);
+    }
+    if (mask) {
+        g_string_append_printf(names, "%sUnknown incompatible feature: %"
+                               PRIx64, names->len ? ", " : "", mask);
+    }
+    error_setg(errp, "Unsupported qcow2 feature(s): %s", names->str);
+}
+
+static int check_features(const Qcow2Header *h,
+                          const Qcow2FeatureDisk *table, size_t nb,
+                          bool read_write, Error **errp)
+{
+    uint64_t unknown = h->incompatible_features & ~QCOW2_INCOMPAT_MASK;
+
+    if (unknown) {
+        report_unsupported_features(table, nb, unknown, errp);
+        return -ENOTSUP;
+    }
+    if ((h->incompatible_features & QCOW2_INCOMPAT_CORRUPT) && read_write) {
+        error_setg(errp, "qcow2: Image is corrupt; cannot be opened "
+                   "read/write");
+        return -EACCES;
+    }
+    if ((h->incompatible_features & QCOW2_INCOMPAT_EXTL2) &&
+        h->cluster_bits < QCOW2_EXTL2_MIN_CLUSTER_BITS) {
+        error_setg(errp, "Unsupported subcluster size: %u",
+                   (1u << h->cluster_bits) / QCOW2_EXTL2_SUBCLUSTERS);
+        return -EINVAL;
+    }
+    if (h->refcount_order > 6) {
+        error_setg(errp, "Reference count entry width too large; may not "
+                   "exceed 64 bits");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int check_tables(const Qcow2Header *h, Error **errp)
+{
+    uint32_t cluster_size = 1u << h->cluster_bits;
+    int l2_bits = h->cluster_bits -
+                  ((h->incompatible_features & QCOW2_INCOMPAT_EXTL2) ? 4 : 3);
+    int shift = h->cluster_bits + l2_bits;
+    uint64_t l1_needed;
+    int ret;
+
+    if (0 == h->refcount_table_clusters) {
+        error_setg(errp, "Image does not contain a reference count table");
+        return -EINVAL;
+    }
+    ret = check_table(h->refcount_table_offset, h->refcount_table_clusters,
+                      cluster_size, QCOW2_MAX_REFTABLE_SIZE, cluster_size,
+                      "Reference count table", errp);
+    if (ret >= 0) {
+        ret = check_table(h->snapshots_offset, h->nb_snapshots,
+                          QCOW2_SNAPSHOT_HEADER_SIZE,
+                          (uint64_t)QCOW2_SNAPSHOT_HEADER_SIZE *
+                          QCOW2_MAX_SNAPSHOTS, cluster_size,
+                          "Snapshot table", errp);
+    }
+    if (ret >= 0) {
+        ret = check_table(h->l1_table_offset, h->l1_size, sizeof(uint64_t),
+                          QCOW2_MAX_L1_SIZE, cluster_size, "Active L1 table",
+                          errp);
+    }
+    if (ret < 0) {
+        return ret;
+    }
+    l1_needed = (h->size >> shift) + !!(h->size & ((1ULL << shift) - 1));
+    if (l1_needed > INT_MAX) {
+        error_setg(errp, "Image is too big");
+        return -EFBIG;
+    }
+    if (h->l1_size < l1_needed) {
+        error_setg(errp, "L1 table is too small");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/*
+ * qcow2_check_header_full:
+ * The checks of qcow2_check_header() plus the feature bits, whose error
+ * names come from @table (the feature name table, @nb entries, or NULL).
+ */
+static int qcow2_check_header_full(const Qcow2Header *h,
+                                   const Qcow2FeatureDisk *table, size_t nb,
+                                   bool read_write, Error **errp)
+{
+    int ret = check_header_basics(h, errp);
+
+    /* QEMU 7.2 checks in this order; images with several faults show
+     * the same message. */
+    if (ret >= 0) {
+        ret = check_compression_type(h, errp);
+    }
+    if (ret >= 0) {
+        ret = check_features(h, table, nb, read_write, errp);
+    }
+    if (ret >= 0) {
+        ret = check_tables(h, errp);
+    }
+    if (ret >= 0 && h->crypt_method > QCOW2_CRYPT_LUKS) {
+        error_setg(errp, "Unsupported encryption method %" PRIu32,
+                   h->crypt_method);
+        ret = -EINVAL;
+    }
+    return ret;
+}
+
+int qcow2_check_header(const Qcow2Header *h, Error **errp)
+{
+    return qcow2_check_header_full(h, NULL, 0, false, errp);
+}
+
+/* ------------------------------------------------------------------ */
+/* Header extensions                                                   */
+/* ------------------------------------------------------------------ */
+
+static void unknown_ext_free(gpointer p)
+{
+    Qcow2UnknownExt *ext = p;
+
+    g_free(ext->data);
+    g_free(ext);
+}
+
+/* The end of the header extension area: the backing name, or cluster 0. */
+static uint64_t ext_area_end(const Qcow2Header *h)
+{
+    return h->backing_file_offset ? h->backing_file_offset
+                                  : 1ULL << h->cluster_bits;
+}
+
+/*
+ * Read the feature name table, for naming unknown features in errors.
+ * Problems just leave the table empty, as only the message suffers.
+ */
+static Qcow2FeatureDisk *read_feature_table(BlockDriverState *bs,
+                                            const Qcow2Header *h,
+                                            size_t *nb)
+{
+    uint64_t offset = h->header_length, end = ext_area_end(h);
+    Qcow2ExtHeaderDisk ext;
+
+    *nb = 0;
+    while (offset + sizeof(ext) <= end) {
+        uint32_t magic, len;
+        Qcow2FeatureDisk *table;
+
+        if (bdrv_pread(bs->file, offset, sizeof(ext), &ext, 0) < 0) {
+            return NULL;
+        }
+        magic = be32_to_cpu(ext.magic);
+        len = be32_to_cpu(ext.len);
+        offset += sizeof(ext);
+        if (QCOW2_EXT_END == magic || len > end - offset) {
+            return NULL;
+        }
+        if (QCOW2_EXT_FEATURE_TABLE == magic) {
+            table = g_new0(Qcow2FeatureDisk, len / sizeof(*table) + 1);
+            if (bdrv_pread(bs->file, offset, len, table, 0) < 0) {
+                g_free(table);
+                return NULL;
+            }
+            *nb = len / sizeof(*table);
+            return table;
+        }
+        offset += ROUND_UP(len, 8);
+    }
+    return NULL;
+}
+
+static int read_ext_backing_format(BlockDriverState *bs, uint64_t offset,
+                                   uint32_t len, Error **errp)
+{
+    char name[QCOW2_MAX_BACKING_FORMAT + 1] = "";
+    int ret;
+
+    if (len > QCOW2_MAX_BACKING_FORMAT) {
+        error_setg(errp, "ERROR: ext_backing_format: len=%" PRIu32 " too "
+                   "large (>=%d)", len, QCOW2_MAX_BACKING_FORMAT + 1);
+        return -EINVAL;
+    }
+    ret = bdrv_pread(bs->file, offset, len, name, 0);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "ERROR: ext_backing_format: Could not "
+                         "read format name");
+        return ret;
+    }
+    g_free(bs->backing_format);
+    bs->backing_format = g_strndup(name, len);
+    return 0;
+}
+
+static int read_ext_crypto(BlockDriverState *bs, uint64_t offset,
+                           uint32_t len, Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    Qcow2CryptoExtDisk disk;
+    int ret;
+
+    if (s->crypt_method_header != QCOW2_CRYPT_LUKS) {
+        error_setg(errp, "CRYPTO header extension only expected with LUKS "
+                   "encryption method");
+        return -EINVAL;
+    }
+    if (len != sizeof(disk)) {
+        error_setg(errp, "CRYPTO header extension size %" PRIu32 ", but "
+                   "expected size %zu", len, sizeof(disk));
+        return -EINVAL;
+    }
+    ret = bdrv_pread(bs->file, offset, len, &disk, 0);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "Unable to read CRYPTO header "
+                         "extension");
+        return ret;
+    }
+    crypto_ext_from_disk(&disk, &s->crypto_header);
+    if (qcow2_offset_into_cluster(s, s->crypto_header.offset)) {
+        error_setg(errp, "Encryption header offset '%" PRIu64 "' is not a "
+                   "multiple of cluster size '%" PRIu32 "'",
+                   s->crypto_header.offset, s->cluster_size);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int check_bitmaps_ext(const BDRVQcow2State *s,
+                             const Qcow2BitmapsExt *ext, Error **errp)
+{
+    if (ext->reserved32) {
+        error_setg(errp, "bitmaps_ext: Reserved field is not zero");
+        return -EINVAL;
+    }
+    if (ext->nb_bitmaps > QCOW2_MAX_BITMAPS) {
+        error_setg(errp, "bitmaps_ext: Image has %" PRIu32 " bitmaps, "
+                   "exceeding the QEMU supported maximum of %d",
+                   ext->nb_bitmaps, QCOW2_MAX_BITMAPS);
+        return -EINVAL;
+    }
+    if (0 == ext->nb_bitmaps) {
+        error_setg(errp, "found bitmaps extension with zero bitmaps");
+        return -EINVAL;
+    }
+    if (qcow2_offset_into_cluster(s, ext->bitmap_directory_offset)) {
+        error_setg(errp, "bitmaps_ext: invalid bitmap directory offset");
+        return -EINVAL;
+    }
+    if (ext->bitmap_directory_size > QCOW2_MAX_BITMAP_DIRECTORY_SIZE) {
+        error_setg(errp, "bitmaps_ext: bitmap directory size (%" PRIu64
+                   ") exceeds the maximum supported size (%d)",
+                   ext->bitmap_directory_size,
+                   QCOW2_MAX_BITMAP_DIRECTORY_SIZE);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int read_ext_bitmaps(BlockDriverState *bs, uint64_t offset,
+                            uint32_t len, Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    Qcow2BitmapsExtDisk disk;
+    Qcow2BitmapsExt ext;
+    int ret;
+
+    if (len != sizeof(disk)) {
+        error_setg(errp, "bitmaps_ext: Invalid extension length");
+        return -EINVAL;
+    }
+    if (!(s->autoclear_features & QCOW2_AUTOCLEAR_BITMAPS)) {
+        /*
+         * A program without bitmap support wrote the image: the bitmaps
+         * are stale, and like QEMU we drop the extension on rewrite.
+         */
+        return 0;
+    }
+    ret = bdrv_pread(bs->file, offset, len, &disk, 0);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "bitmaps_ext: Could not read ext "
+                         "header");
+        return ret;
+    }
+    bitmaps_ext_from_disk(&disk, &ext);
+    ret = check_bitmaps_ext(s, &ext, errp);
+    if (ret < 0) {
+        return ret;
+    }
+    s->bitmaps_ext = ext;
+    s->has_bitmaps_ext = true;
+    return 0;
+}
+
+/* Read the data of an extension into a new buffer (NUL terminated). */
+static uint8_t *read_ext_data(BlockDriverState *bs, uint64_t offset,
+                              uint32_t len, Error **errp)
+{
+    g_autofree uint8_t *data = g_malloc0((size_t)len + 1);
+    int ret = bdrv_pread(bs->file, offset, len, data, 0);
+
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "Could not read qcow2 header "
+                         "extension");
+        return NULL;
+    }
+    return g_steal_pointer(&data);
+}
+
+static int read_one_ext(BlockDriverState *bs, uint32_t magic,
+                        uint64_t offset, uint32_t len, Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    Qcow2UnknownExt *ext;
+    uint8_t *data;
+
+    switch (magic) {
+    case QCOW2_EXT_BACKING_FORMAT:
+        return read_ext_backing_format(bs, offset, len, errp);
+    case QCOW2_EXT_FEATURE_TABLE:
+        /* Rewritten from our own table; only needed for errors. */
+        return 0;
+    case QCOW2_EXT_CRYPTO_HEADER:
+        return read_ext_crypto(bs, offset, len, errp);
+    case QCOW2_EXT_BITMAPS:
+        return read_ext_bitmaps(bs, offset, len, errp);
+    default:
+        break;
+    }
+    data = read_ext_data(bs, offset, len, errp);
+    if (!data) {
+        return -EIO;
+    }
+    if (QCOW2_EXT_DATA_FILE == magic) {
+        g_free(s->image_data_file);
+        s->image_data_file = (char *)data;
+        return 0;
+    }
+    ext = g_new0(Qcow2UnknownExt, 1);
+    ext->magic = magic;
+    ext->len = len;
+    ext->data = data;
+    g_ptr_array_add(s->unknown_exts, ext);
+    return 0;
+}
+
+/* Read the header extensions in [@start, @end) ("Header extensions"). */
+static int read_extensions(BlockDriverState *bs, uint64_t start,
+                           uint64_t end, Error **errp)
+{
+    uint64_t offset = start;
+    Qcow2ExtHeaderDisk disk;
+    int ret;
+
+    while (offset < end) {
+        uint32_t magic, len;
+
+        ret = bdrv_pread(bs->file, offset, sizeof(disk), &disk, 0);
+        if (ret < 0) {
+            error_setg_errno(errp, -ret, "qcow2_read_extension: ERROR: "
+                             "pread fail from offset %" PRIu64, offset);
+            return ret;
+        }
+        magic = be32_to_cpu(disk.magic);
+        len = be32_to_cpu(disk.len);
+        offset += sizeof(disk);
+        if (offset > end || len > end - offset) {
+            error_setg(errp, "Header extension too large");
+            return -EINVAL;
+        }
+        if (QCOW2_EXT_END == magic) {
+            return 0;
+        }
+        ret = read_one_ext(bs, magic, offset, len, errp);
+        if (ret < 0) {
+            return ret;
+        }
+        offset += ROUND_UP((uint64_t)len, 8);
+    }
+    return 0;
+}
+
+static int read_backing_name(BlockDriverState *bs, const Qcow2Header *h,
+                             Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    char name[QCOW2_MAX_BACKING_NAME + 1] = "";
+    uint32_t len = h->backing_file_size;
+    int ret;
+
+    if (!h->backing_file_offset) {
+        return 0;
+    }
+    if (len > MIN(QCOW2_MAX_BACKING_NAME,
+                  s->cluster_size - h->backing_file_offset)) {
+        error_setg(errp, "Backing file name too long");
+        return -EINVAL;
+    }
+    ret = bdrv_pread(bs->file, h->backing_file_offset, len, name, 0);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "Could not read backing file name");
+        return ret;
+    }
+    g_free(bs->backing_file);
+    bs->backing_file = g_strndup(name, len);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Header rewrite                                                      */
+/* ------------------------------------------------------------------ */
+
+/* The feature name table QEMU 7.2 writes. */
+static const struct {
+    uint8_t type;
+    uint8_t bit;
+    const char *name;
+} qcow2_feature_names[] = {
+    { QCOW2_FEAT_TYPE_INCOMPATIBLE, 0, "dirty bit" },
+    { QCOW2_FEAT_TYPE_INCOMPATIBLE, 1, "corrupt bit" },
+    { QCOW2_FEAT_TYPE_INCOMPATIBLE, 2, "external data file" },
+    { QCOW2_FEAT_TYPE_INCOMPATIBLE, 3, "compression type" },
+    { QCOW2_FEAT_TYPE_INCOMPATIBLE, 4, "extended L2 entries" },
+    { QCOW2_FEAT_TYPE_COMPATIBLE, 0, "lazy refcounts" },
+    { QCOW2_FEAT_TYPE_AUTOCLEAR, 0, "bitmaps" },
+    { QCOW2_FEAT_TYPE_AUTOCLEAR, 1, "raw external data" },
+};
+
+/* A header cluster being assembled. */
+typedef struct HeaderBuf {
+    uint8_t *buf;
+    size_t size;
+    size_t pos;
+} HeaderBuf;
+
+/* Append one extension (padded to 8 bytes).  Returns: 0 or -ENOSPC. */
+static int header_add_ext(HeaderBuf *hb, uint32_t magic, const void *data,
+                          uint32_t len)
+{
+    size_t need = sizeof(Qcow2ExtHeaderDisk) + ROUND_UP((size_t)len, 8);
+
+    if (hb->size - hb->pos < need) {
+        return -ENOSPC;
+    }
+    stl_be_p(hb->buf + hb->pos, magic);
+    stl_be_p(hb->buf + hb->pos + 4, len);
+    if (len) {
+        memcpy(hb->buf + hb->pos + sizeof(Qcow2ExtHeaderDisk), data, len);
+    }
+    hb->pos += need;
+    return 0;
+}
+
+static int header_add_feature_table(HeaderBuf *hb)
+{
+    Qcow2FeatureDisk table[G_N_ELEMENTS(qcow2_feature_names)];
+
+    memset(table, 0, sizeof(table));
+    for (size_t i = 0; i < G_N_ELEMENTS(qcow2_feature_names); i++) {
+        table[i].type = qcow2_feature_names[i].type;
+        table[i].bit = qcow2_feature_names[i].bit;
+        strncpy(table[i].name, qcow2_feature_names[i].name,
+                sizeof(table[i].name));
+    }
+    return header_add_ext(hb, QCOW2_EXT_FEATURE_TABLE, table, sizeof(table));
+}
+
+/* Append the extensions in QEMU 7.2's order, then the end marker. */
+static int header_add_extensions(BlockDriverState *bs, HeaderBuf *hb)
+{
+    BDRVQcow2State *s = bs->opaque;
+    int ret = 0;
+
+    if (bs->backing_format) {
+        ret = header_add_ext(hb, QCOW2_EXT_BACKING_FORMAT, bs->backing_format,
+                             strlen(bs->backing_format));
+    }
+    if (ret >= 0 && s->image_data_file) {
+        ret = header_add_ext(hb, QCOW2_EXT_DATA_FILE, s->image_data_file,
+                             strlen(s->image_data_file));
+    }
+    if (ret >= 0 && s->crypto_header.offset) {
+        Qcow2CryptoExtDisk disk;
+
+        crypto_ext_to_disk(&s->crypto_header, &disk);
+        ret = header_add_ext(hb, QCOW2_EXT_CRYPTO_HEADER, &disk,
+                             sizeof(disk));
+    }
+    /* QEMU 7.2 leaves the feature table out of clusters of 4 KiB and less. */
+    if (ret >= 0 && s->qcow_version >= 3 && s->cluster_size > 4096) {
+        ret = header_add_feature_table(hb);
+    }
+    if (ret >= 0 && s->has_bitmaps_ext) {
+        Qcow2BitmapsExtDisk disk;
+
+        bitmaps_ext_to_disk(&s->bitmaps_ext, &disk);
+        ret = header_add_ext(hb, QCOW2_EXT_BITMAPS, &disk, sizeof(disk));
+    }
+    /* QEMU keeps unknown extensions in a list it prepends to, so each
+     * rewrite reverses their order; do the same. */
+    for (guint i = s->unknown_exts->len; ret >= 0 && i > 0; i--) {
+        Qcow2UnknownExt *ext = g_ptr_array_index(s->unknown_exts, i - 1);
+
+        ret = header_add_ext(hb, ext->magic, ext->data, ext->len);
+    }
+    if (ret >= 0) {
+        ret = header_add_ext(hb, QCOW2_EXT_END, NULL, 0);
+    }
+    return ret;
+}
+
+/* The header fields as the in-memory state describes them. */
+static void header_from_state(BlockDriverState *bs, Qcow2Header *h)
+{
+    BDRVQcow2State *s = bs->opaque;
+
+    *h = (Qcow2Header) {
+        .magic = QCOW2_MAGIC,
+        .version = s->qcow_version,
+        .cluster_bits = s->cluster_bits,
+        .size = s->size,
+        .crypt_method = s->crypt_method_header,
+        .l1_size = s->l1_size,
+        .l1_table_offset = s->l1_table_offset,
+        .refcount_table_offset = s->refcount_table_offset,
+        .refcount_table_clusters = ((uint64_t)s->refcount_table_size *
+                                    sizeof(uint64_t)) >> s->cluster_bits,
+        .nb_snapshots = s->nb_snapshots,
+        .snapshots_offset = s->snapshots_offset,
+        .incompatible_features = s->incompatible_features,
+        .compatible_features = s->compatible_features,
+        .autoclear_features = s->autoclear_features,
+        .refcount_order = s->refcount_order,
+        .header_length = QCOW2_HEADER_LENGTH + s->unknown_header_fields_size,
+        .compression_type = s->compression_type,
+    };
+}
+
+int qcow2_update_header(BlockDriverState *bs)
+{
+    BDRVQcow2State *s = bs->opaque;
+    g_autofree uint8_t *buf = g_malloc0(s->cluster_size);
+    HeaderBuf hb = { .buf = buf, .size = s->cluster_size };
+    Qcow2HeaderDisk disk;
+    Qcow2Header h;
+    int ret;
+
+    header_from_state(bs, &h);
+    hb.pos = s->qcow_version >= 3 ? h.header_length : QCOW2_V2_HEADER_LENGTH;
+    ret = header_add_extensions(bs, &hb);
+    if (ret < 0) {
+        return ret;
+    }
+    if (bs->backing_file) {
+        size_t len = strlen(bs->backing_file);
+
+        if (hb.size - hb.pos < len) {
+            return -ENOSPC;
+        }
+        memcpy(buf + hb.pos, bs->backing_file, len);
+        h.backing_file_offset = hb.pos;
+        h.backing_file_size = len;
+    }
+    qcow2_header_to_disk(&h, &disk);
+    if (s->qcow_version >= 3) {
+        memcpy(buf, &disk, sizeof(disk));
+        if (s->unknown_header_fields_size) {
+            memcpy(buf + sizeof(disk), s->unknown_header_fields,
+                   s->unknown_header_fields_size);
+        }
+    } else {
+        memcpy(buf, &disk, QCOW2_V2_HEADER_LENGTH);
+    }
+    return bdrv_pwrite(bs->file, 0, s->cluster_size, buf, 0);
+}
+
+int qcow2_file_flush(BlockDriverState *bs)
+{
+    BDRVQcow2State *s = bs->opaque;
+
+    return s->no_flush ? 0 : bdrv_flush(bs->file->bs);
+}
+
+int qcow2_pwrite_sync(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
+                      const void *buf)
+{
+    int ret = bdrv_pwrite(bs->file, offset, bytes, buf, 0);
+
+    return ret < 0 ? ret : qcow2_file_flush(bs);
+}
+
+/* Write the incompatible_features field alone. */
+static int write_incompatible_features(BlockDriverState *bs, uint64_t bits)
+{
+    uint64_t disk = cpu_to_be64(bits);
+
+    return qcow2_pwrite_sync(bs, offsetof(Qcow2HeaderDisk,
+                                          incompatible_features),
+                             sizeof(disk), &disk);
+}
+
+int qcow2_mark_dirty(BlockDriverState *bs)
+{
+    BDRVQcow2State *s = bs->opaque;
+    int ret;
+
+    assert(s->qcow_version >= 3);
+    if (s->incompatible_features & QCOW2_INCOMPAT_DIRTY) {
+        return 0;
+    }
+    ret = qcow2_file_flush(bs);
+    if (ret >= 0) {
+        ret = write_incompatible_features(bs, s->incompatible_features |
+                                          QCOW2_INCOMPAT_DIRTY);
+    }
+    if (ret < 0) {
+        return ret;
+    }
+    /* Refcounts may go stale only once the bit is on disk. */
+    s->incompatible_features |= QCOW2_INCOMPAT_DIRTY;
+    return 0;
+}
+
+int qcow2_mark_clean(BlockDriverState *bs)
+{
+    BDRVQcow2State *s = bs->opaque;
+    int ret;
+
+    if (!(s->incompatible_features & QCOW2_INCOMPAT_DIRTY)) {
+        return 0;
+    }
+    ret = qcow2_write_caches(bs);
+    if (ret >= 0) {
+        ret = qcow2_file_flush(bs);
+    }
+    if (ret < 0) {
+        return ret;
+    }
+    s->incompatible_features &= ~QCOW2_INCOMPAT_DIRTY;
+    return qcow2_update_header(bs);
+}
+
+int qcow2_signal_corruption(BlockDriverState *bs)
+{
+    BDRVQcow2State *s = bs->opaque;
+
+    if ((s->flags & BDRV_O_RDWR) && !(s->flags & BDRV_O_NO_IO) &&
+        !(s->incompatible_features & QCOW2_INCOMPAT_CORRUPT)) {
+        s->incompatible_features |= QCOW2_INCOMPAT_CORRUPT;
+        /* Best effort: the in-memory bit already stops further writes. */
+        (void)qcow2_update_header(bs);
+    }
+    return -EIO;
+}
+
+/* ------------------------------------------------------------------ */
+/* Runtime options                                                     */
+/* ------------------------------------------------------------------ */
+
+/* Options of an open qcow2 node (QEMU 7.2's qcow2 runtime options). */
+typedef struct Qcow2OpenOptions {
+    bool has_lazy_refcounts;
+    bool lazy_refcounts;
+    bool has_pass_discard_request;
+    bool pass_discard_request;
+    bool has_pass_discard_snapshot;
+    bool pass_discard_snapshot;
+    bool has_pass_discard_other;
+    bool pass_discard_other;
+    bool has_overlap_check;
+    char *overlap_check;
+    Qcow2CacheOptions cache;
+    bool has_encrypt_format;
+    int encrypt_format;
+    bool has_encrypt_key_secret;
+    char *encrypt_key_secret;
+} Qcow2OpenOptions;
+
+#define OPEN_FIELD(field) \
+    .has_field = true, \
+    .offset = offsetof(Qcow2OpenOptions, field), \
+    .has_offset = offsetof(Qcow2OpenOptions, has_##field)
+
+/* The encryption formats as the qcow2 options name them. */
+static const char *const qcow2_encrypt_format_names[] = { "aes", "luks" };
+static const QEnumLookup qcow2_encrypt_format_lookup = {
+    .array = qcow2_encrypt_format_names,
+    .size = G_N_ELEMENTS(qcow2_encrypt_format_names),
+};
+
+static const QOptDesc qcow2_open_opts[] = {
+    { .name = "lazy-refcounts", .type = QOPT_TYPE_BOOL,
+      OPEN_FIELD(lazy_refcounts) },
+    { .name = "pass-discard-request", .type = QOPT_TYPE_BOOL,
+      OPEN_FIELD(pass_discard_request) },
+    { .name = "pass-discard-snapshot", .type = QOPT_TYPE_BOOL,
+      OPEN_FIELD(pass_discard_snapshot) },
+    { .name = "pass-discard-other", .type = QOPT_TYPE_BOOL,
+      OPEN_FIELD(pass_discard_other) },
+    { .name = "overlap-check", .type = QOPT_TYPE_STRING,
+      OPEN_FIELD(overlap_check) },
+    { .name = "overlap-check.template", .type = QOPT_TYPE_STRING },
+    { .name = "overlap-check.main-header", .type = QOPT_TYPE_BOOL },
+    { .name = "overlap-check.active-l1", .type = QOPT_TYPE_BOOL },
+    { .name = "overlap-check.active-l2", .type = QOPT_TYPE_BOOL },
+    { .name = "overlap-check.refcount-table", .type = QOPT_TYPE_BOOL },
+    { .name = "overlap-check.refcount-block", .type = QOPT_TYPE_BOOL },
+    { .name = "overlap-check.snapshot-table", .type = QOPT_TYPE_BOOL },
+    { .name = "overlap-check.inactive-l1", .type = QOPT_TYPE_BOOL },
+    { .name = "overlap-check.inactive-l2", .type = QOPT_TYPE_BOOL },
+    { .name = "overlap-check.bitmap-directory", .type = QOPT_TYPE_BOOL },
+    { .name = "", .type = QOPT_TYPE_GROUP, .group = qcow2_cache_opts,
+      .has_field = true, .offset = offsetof(Qcow2OpenOptions, cache) },
+    { .name = "encrypt.format", .type = QOPT_TYPE_ENUM,
+      .enum_lookup = &qcow2_encrypt_format_lookup,
+      OPEN_FIELD(encrypt_format) },
+    { .name = "encrypt.key-secret", .type = QOPT_TYPE_STRING,
+      OPEN_FIELD(encrypt_key_secret) },
+    { .name = NULL }
+};
+
+static int check_overlap_option(const Qcow2OpenOptions *o, Error **errp)
+{
+    static const char *const modes[] = { "none", "constant", "cached",
+                                         "all" };
+
+    if (!o->has_overlap_check) {
+        return 0;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(modes); i++) {
+        if (0 == strcmp(o->overlap_check, modes[i])) {
+            return 0;
+        }
+    }
+    error_setg(errp, "Unsupported value '%s' for qcow2 option "
+               "'overlap-check'. Allowed are any of the following: none, "
+               "constant, cached, all", o->overlap_check);
+    return -EINVAL;
+}
+
+/* Check the encryption options against the header; keep them for the
+ * encryption layer. */
+static int apply_encrypt_options(BDRVQcow2State *s,
+                                 const Qcow2OpenOptions *o, Error **errp)
+{
+    static const uint32_t method_of_format[] = {
+        QCOW2_CRYPT_AES, QCOW2_CRYPT_LUKS,
+    };
+
+    if (o->has_encrypt_format) {
+        uint32_t want = method_of_format[o->encrypt_format];
+
+        if (QCOW2_CRYPT_NONE == s->crypt_method_header) {
+            error_setg(errp, "No encryption in image header, but options "
+                       "specified format '%s'",
+                       qcow2_encrypt_format_names[o->encrypt_format]);
+            return -EINVAL;
+        }
+        if (want != s->crypt_method_header) {
+            error_setg(errp, "Header reported '%s' encryption format but "
+                       "options specify '%s'",
+                       qcow2_encrypt_format_names[s->crypt_method_header - 1],
+                       qcow2_encrypt_format_names[o->encrypt_format]);
+            return -EINVAL;
+        }
+    }
+    s->crypto_opts.format = QCOW2_CRYPT_AES == s->crypt_method_header
+                            ? QCRYPTO_BLOCK_FORMAT_QCOW
+                            : QCRYPTO_BLOCK_FORMAT_LUKS;
+    s->crypto_opts.key_secret = g_strdup(o->encrypt_key_secret);
+    return 0;
+}
+
+static int apply_options(BlockDriverState *bs, const Qcow2OpenOptions *o,
+                         int flags, Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    int ret = check_overlap_option(o, errp);
+
+    if (ret >= 0) {
+        ret = qcow2_cache_create_all(s, &o->cache, errp);
+    }
+    if (ret < 0) {
+        return ret;
+    }
+    s->use_lazy_refcounts = o->has_lazy_refcounts
+        ? o->lazy_refcounts
+        : !!(s->compatible_features & QCOW2_COMPAT_LAZY_REFCOUNTS);
+    if (s->use_lazy_refcounts && s->qcow_version < 3) {
+        error_setg(errp, "Lazy refcounts require a qcow2 image with at least "
+                   "qemu 1.1 compatibility level");
+        return -EINVAL;
+    }
+    s->discard_passthrough[QCOW2_DISCARD_NEVER] = false;
+    s->discard_passthrough[QCOW2_DISCARD_ALWAYS] = true;
+    s->discard_passthrough[QCOW2_DISCARD_REQUEST] =
+        o->has_pass_discard_request ? o->pass_discard_request
+                                    : !!(flags & BDRV_O_UNMAP);
+    s->discard_passthrough[QCOW2_DISCARD_SNAPSHOT] =
+        o->has_pass_discard_snapshot ? o->pass_discard_snapshot : true;
+    s->discard_passthrough[QCOW2_DISCARD_OTHER] =
+        o->has_pass_discard_other && o->pass_discard_other;
+    return apply_encrypt_options(s, o, errp);
+}
+
+/* Remove the options of @desc (groups without a prefix included). */
+static void consume_options(QObject *options, const QOptDesc *desc)
+{
+    for (const QOptDesc *d = desc; d->name; d++) {
+        if (QOPT_TYPE_GROUP == d->type) {
+            assert(!d->name[0]);
+            consume_options(options, d->group);
+        } else {
+            qdict_del(options, d->name);
+        }
+    }
+}
+
+/* Parse, apply and remove the options this driver consumes. */
+static int take_options(BlockDriverState *bs, QObject *options, int flags,
+                        Error **errp)
+{
+    Qcow2OpenOptions o = { 0 };
+    int ret;
+
+    if (!qopts_to_struct(qcow2_open_opts, options, "", &o, errp)) {
+        qopts_free_struct(qcow2_open_opts, &o);
+        return -EINVAL;
+    }
+    consume_options(options, qcow2_open_opts);
+    ret = apply_options(bs, &o, flags, errp);
+    qopts_free_struct(qcow2_open_opts, &o);
+    return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* Open and close                                                      */
+/* ------------------------------------------------------------------ */
+
+static int qcow2_probe(const uint8_t *buf, int buf_size, const char *filename)
+{
+    /* Like QEMU, claim any version from 2 on: open then names the
+     * unsupported version instead of the file passing as raw. */
+    if (buf_size < (int)sizeof(Qcow2HeaderDisk) ||
+        ldl_be_p(buf) != QCOW2_MAGIC) {
+        return 0;
+    }
+    return ldl_be_p(buf + 4) >= 2 ? 100 : 0;
+}
+
+/* Read, decode and check the header (feature names for errors too). */
+static int open_read_header(BlockDriverState *bs, Qcow2Header *h,
+                            Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    g_autofree Qcow2FeatureDisk *table = NULL;
+    Qcow2HeaderDisk disk;
+    size_t nb = 0;
+    int ret;
+
+    ret = bdrv_pread(bs->file, 0, sizeof(disk), &disk, 0);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "Could not read qcow2 header");
+        return ret;
+    }
+    qcow2_header_from_disk(&disk, h);
+    ret = check_header_basics(h, errp);
+    if (ret < 0) {
+        return ret;
+    }
+    if (h->incompatible_features & ~QCOW2_INCOMPAT_MASK) {
+        table = read_feature_table(bs, h, &nb);
+    }
+    return qcow2_check_header_full(h, table, nb, s->flags & BDRV_O_RDWR,
+                                   errp);
+}
+
+/* Derive the geometry from a checked header. */
+static void open_set_geometry(BDRVQcow2State *s, const Qcow2Header *h)
+{
+    bool extl2 = h->incompatible_features & QCOW2_INCOMPAT_EXTL2;
+
+    s->qcow_version = h->version;
+    s->cluster_bits = h->cluster_bits;
+    s->cluster_size = 1u << s->cluster_bits;
+    s->subclusters_per_cluster = extl2 ? QCOW2_EXTL2_SUBCLUSTERS : 1;
+    s->subcluster_bits = s->cluster_bits - (extl2 ? 5 : 0);
+    s->subcluster_size = 1u << s->subcluster_bits;
+    s->l2_entry_size = extl2 ? 16 : 8;
+    s->l2_bits = s->cluster_bits - (extl2 ? 4 : 3);
+    s->l2_size = 1u << s->l2_bits;
+    s->size = h->size;
+    s->crypt_method_header = h->crypt_method;
+    s->compression_type = h->compression_type;
+    s->incompatible_features = h->incompatible_features;
+    s->compatible_features = h->compatible_features;
+    s->autoclear_features = h->autoclear_features;
+    s->refcount_order = h->refcount_order;
+    s->refcount_bits = 1 << s->refcount_order;
+    s->refcount_max = 64 == s->refcount_bits ? UINT64_MAX
+                      : (1ULL << s->refcount_bits) - 1;
+    s->refcount_block_bits = s->cluster_bits + 3 - s->refcount_order;
+    s->refcount_block_size = 1u << s->refcount_block_bits;
+    s->refcount_table_offset = h->refcount_table_offset;
+    s->refcount_table_size = ((uint64_t)h->refcount_table_clusters <<
+                              s->cluster_bits) / sizeof(uint64_t);
+    s->l1_size = h->l1_size;
+    s->l1_table_offset = h->l1_table_offset;
+    s->l1_vm_state_index = qcow2_size_to_l1(s, s->size);
+    s->nb_snapshots = h->nb_snapshots;
+    s->snapshots_offset = h->snapshots_offset;
+}
+
+/* Keep header fields beyond the ones we know, for rewrites. */
+static int open_read_unknown_fields(BlockDriverState *bs,
+                                    const Qcow2Header *h, Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    int ret;
+
+    if (h->header_length <= QCOW2_HEADER_LENGTH) {
+        return 0;
+    }
+    s->unknown_header_fields_size = h->header_length - QCOW2_HEADER_LENGTH;
+    s->unknown_header_fields = g_malloc(s->unknown_header_fields_size);
+    ret = bdrv_pread(bs->file, QCOW2_HEADER_LENGTH,
+                     s->unknown_header_fields_size,
+                     s->unknown_header_fields, 0);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "Could not read unknown qcow2 header "
+                         "fields");
+    }
+    return ret;
+}
+
+static int open_load_l1(BlockDriverState *bs, Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    int ret;
+
+    s->l1_table = g_try_new0(uint64_t, MAX(s->l1_size, 1));
+    if (!s->l1_table) {
+        error_setg(errp, "Could not allocate L1 table");
+        return -ENOMEM;
+    }
+    if (0 == s->l1_size) {
+        return 0;
+    }
+    ret = bdrv_pread(bs->file, s->l1_table_offset,
+                     (uint64_t)s->l1_size * sizeof(uint64_t), s->l1_table,
+                     0);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "Could not read L1 table");
+        return ret;
+    }
+    for (uint32_t i = 0; i < s->l1_size; i++) {
+        s->l1_table[i] = be64_to_cpu(s->l1_table[i]);
+    }
+    return 0;
+}
+
+/*
+ * What is not supported yet: data I/O on encrypted images (the seam is
+ * in place), external data files, and repairing dirty images (the
+ * checker does that).
+ */
+static int open_check_limits(BlockDriverState *bs, int flags, Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    bool io = !(flags & BDRV_O_NO_IO);
+
+    if (QCOW2_CRYPT_LUKS == s->crypt_method_header &&
+        !s->crypto_header.offset) {
+        error_setg(errp, "Missing CRYPTO header for crypt method 2");
+        return -EINVAL;
+    }
+    if (s->crypt_method_header) {
+        bs->encrypted = true;
+        /* Encrypted data is processed in whole sectors. */
+        bs->request_alignment = BDRV_SECTOR_SIZE;
+        if (io && !s->crypto) {
+            error_setg(errp, "Encrypted qcow2 images are not supported yet");
+            return -ENOTSUP;
+        }
+    }
+    if ((s->incompatible_features & QCOW2_INCOMPAT_DATA_FILE) && io) {
+        if (!s->image_data_file) {
+            error_setg(errp, "'data-file' is required for this image");
+            return -EINVAL;
+        }
+        error_setg(errp, "External data files are not supported yet");
+        return -ENOTSUP;
+    }
+    if ((s->incompatible_features & QCOW2_INCOMPAT_DIRTY) && io &&
+        (flags & BDRV_O_RDWR)) {
+        /* Stale refcounts must be rebuilt before anything is allocated. */
+        error_setg_errno(errp, ENOTSUP, "Could not repair dirty image");
+        return -ENOTSUP;
+    }
+    return 0;
+}
+
+/* Writers must clear autoclear bits whose data they do not maintain. */
+static int open_clear_autoclear(BlockDriverState *bs, int flags,
+                                Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    int ret;
+
+    if (!(flags & BDRV_O_RDWR) || (flags & BDRV_O_NO_IO) ||
+        !(s->autoclear_features & ~QCOW2_AUTOCLEAR_SUPPORTED)) {
+        return 0;
+    }
+    s->autoclear_features &= QCOW2_AUTOCLEAR_SUPPORTED;
+    ret = qcow2_update_header(bs);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "Could not update qcow2 header");
+    }
+    return ret;
+}
+
+static void qcow2_close(BlockDriverState *bs)
+{
+    BDRVQcow2State *s = bs->opaque;
+
+    if (s->l2_table_cache && (s->flags & BDRV_O_RDWR) &&
+        !(s->flags & BDRV_O_NO_IO)) {
+        /* Errors here leave a dirty image, which check repairs. */
+        if (qcow2_write_caches(bs) >= 0) {
+            (void)qcow2_mark_clean(bs);
+        }
+    }
+    qcow2_cache_free(s->l2_table_cache);
+    qcow2_cache_free(s->refcount_block_cache);
+    qcow2_refcount_close(bs);
+    g_free(s->l1_table);
+    g_free(s->unknown_header_fields);
+    if (s->unknown_exts) {
+        g_ptr_array_free(s->unknown_exts, TRUE);
+    }
+    if (s->discards) {
+        g_array_free(s->discards, TRUE);
+    }
+    g_free(s->image_data_file);
+    g_free(s->crypto_opts.key_secret);
+    qcrypto_block_free(s->crypto);
+    g_free(s->cluster_data);
+}
+
+static int qcow2_open(BlockDriverState *bs, QObject *options, int flags,
+                      Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    Qcow2Header h;
+    int ret;
+
+    s->flags = flags;
+    s->discards = g_array_new(FALSE, FALSE, sizeof(Qcow2Discard));
+    s->unknown_exts = g_ptr_array_new_with_free_func(unknown_ext_free);
+    s->cluster_cache_offset = UINT64_MAX;
+    ret = open_read_header(bs, &h, errp);
+    if (ret < 0) {
+        return ret;
+    }
+    open_set_geometry(s, &h);
+    s->cluster_data = g_malloc(s->cluster_size);
+    ret = open_read_unknown_fields(bs, &h, errp);
+    if (ret >= 0) {
+        ret = open_load_l1(bs, errp);
+    }
+    if (ret >= 0) {
+        ret = take_options(bs, options, flags, errp);
+    }
+    if (ret >= 0) {
+        ret = qcow2_refcount_init(bs);
+        if (ret < 0) {
+            error_setg_errno(errp, -ret, "Could not initialize refcount "
+                             "handling");
+        }
+    }
+    if (ret >= 0) {
+        ret = read_extensions(bs, h.header_length, ext_area_end(&h), errp);
+    }
+    if (ret >= 0) {
+        ret = read_backing_name(bs, &h, errp);
+    }
+    if (ret >= 0) {
+        ret = open_check_limits(bs, flags, errp);
+    }
+    if (ret >= 0) {
+        ret = open_clear_autoclear(bs, flags, errp);
+    }
+    return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* Image information                                                   */
+/* ------------------------------------------------------------------ */
+
+static int64_t qcow2_getlength(BlockDriverState *bs)
+{
+    BDRVQcow2State *s = bs->opaque;
+
+    return s->size;
+}
+
+static int qcow2_get_info(BlockDriverState *bs, BlockDriverInfo *bdi)
+{
+    BDRVQcow2State *s = bs->opaque;
+
+    bdi->cluster_size = s->cluster_size;
+    bdi->vm_state_offset = (int64_t)s->l1_vm_state_index <<
+                           (s->cluster_bits + s->l2_bits);
+    bdi->is_dirty = s->incompatible_features & QCOW2_INCOMPAT_DIRTY;
+    return 0;
+}
+
+/* The "encrypt" member of the format-specific information. */
+static QObject *encrypt_info(BDRVQcow2State *s)
+{
+    QObject *info = s->crypto ? qcrypto_block_get_info(s->crypto)
+                              : qobject_new_dict();
+
+    qdict_put_str(info, "format", QCOW2_CRYPT_AES == s->crypt_method_header
+                                  ? "aes" : "luks");
+    return info;
+}
+
+static QObject *qcow2_get_specific_info(BlockDriverState *bs, Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    QObject *info = qobject_new_dict();
+    QObject *data = qobject_new_dict();
+
+    /* The same members as QEMU 7.2's ImageInfoSpecificQCow2. */
+    qdict_put_str(data, "compat", s->qcow_version >= 3 ? "1.1" : "0.10");
+    qdict_put_str(data, "compression-type",
+                  QCOW2_COMPRESSION_ZSTD == s->compression_type ? "zstd"
+                                                                : "zlib");
+    qdict_put_int(data, "refcount-bits", s->refcount_bits);
+    if (s->qcow_version >= 3) {
+        qdict_put_bool(data, "lazy-refcounts",
+                       s->compatible_features & QCOW2_COMPAT_LAZY_REFCOUNTS);
+        qdict_put_bool(data, "corrupt",
+                       s->incompatible_features & QCOW2_INCOMPAT_CORRUPT);
+        qdict_put_bool(data, "extended-l2", qcow2_has_subclusters(s));
+        if (s->image_data_file) {
+            qdict_put_str(data, "data-file", s->image_data_file);
+            qdict_put_bool(data, "data-file-raw", s->autoclear_features &
+                           QCOW2_AUTOCLEAR_DATA_FILE_RAW);
+        }
+    }
+    if (s->crypt_method_header) {
+        qdict_put(data, "encrypt", encrypt_info(s));
+    }
+    qdict_put_str(info, "type", "qcow2");
+    qdict_put(info, "data", data);
+    return info;
+}
+
+static bool qcow2_has_zero_init(BlockDriverState *bs)
+{
+    BDRVQcow2State *s = bs->opaque;
+    /* Preallocated images have all L2 tables, others none: look at one. */
+    bool preallocated = s->l1_size > 0 && s->l1_table[0] != 0;
+
+    if (bs->backing_file) {
+        return false;
+    }
+    if (!preallocated) {
+        return true;
+    }
+    /* Preallocated zeros on disk decrypt to noise. */
+    return !bs->encrypted && bdrv_has_zero_init(bs->file->bs);
+}
+
+const BlockDriver bdrv_qcow2 = {
+    .format_name = "qcow2",
+    .instance_size = sizeof(BDRVQcow2State),
+    .protects_metadata = true,
+    .bdrv_probe = qcow2_probe,
+    .bdrv_open = qcow2_open,
+    .bdrv_close = qcow2_close,
+    .bdrv_preadv = qcow2_preadv,
+    .bdrv_pwritev = qcow2_pwritev,
+    .bdrv_pwrite_zeroes = qcow2_pwrite_zeroes,
+    .bdrv_pdiscard = qcow2_pdiscard,
+    .bdrv_flush = qcow2_flush,
+    .bdrv_block_status = qcow2_block_status,
+    .bdrv_getlength = qcow2_getlength,
+    .bdrv_truncate = qcow2_truncate,
+    .bdrv_get_info = qcow2_get_info,
+    .bdrv_get_specific_info = qcow2_get_specific_info,
+    .bdrv_has_zero_init = qcow2_has_zero_init,
+    .bdrv_create = qcow2_create,
+    .create_opts = qcow2_create_opts,
+};
