@@ -339,8 +339,11 @@ static void img_convert_parse(ImgConvert *c, int argc, char **argv)
         case OPTION_TARGET_IMAGE_OPTS: c->target_image_opts = true; break;
         case OPTION_TARGET_IS_ZERO: c->target_is_zero = true; break;
         case OPTION_SALVAGE: case OPTION_BITMAPS: break;
+        case 'h':
+            img_help();
+            exit(EXIT_SUCCESS);
         case ':':
-            img_usage_error("option '%s' requires an argument",
+            img_usage_error("missing argument for option '%s'",
                             argv[optind - 1]);
         default:
             img_usage_error("unrecognized option '%s'", argv[optind - 1]);
@@ -546,8 +549,11 @@ int img_compare(int argc, char **argv)
         case 'U': p.force_share = true; break;
         case OPTION_OBJECT: img_add_object(optarg); break;
         case OPTION_IMAGE_OPTS: p.image_opts = true; break;
+        case 'h':
+            img_help();
+            exit(EXIT_SUCCESS);
         case ':':
-            img_usage_error("option '%s' requires an argument",
+            img_usage_error("missing argument for option '%s'",
                             argv[optind - 1]);
         default:
             img_usage_error("unrecognized option '%s'", argv[optind - 1]);

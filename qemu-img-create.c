@@ -163,8 +163,11 @@ int img_create(int argc, char **argv)
         case OPTION_OBJECT:
             img_add_object(optarg);
             break;
+        case 'h':
+            img_help();
+            exit(EXIT_SUCCESS);
         case ':':
-            img_usage_error("option '%s' requires an argument",
+            img_usage_error("missing argument for option '%s'",
                             argv[optind - 1]);
         default:
             img_usage_error("unrecognized option '%s'", argv[optind - 1]);
@@ -333,8 +336,11 @@ int img_amend(int argc, char **argv)
         case OPTION_FORCE:
             force = true;
             break;
+        case 'h':
+            img_help();
+            exit(EXIT_SUCCESS);
         case ':':
-            img_usage_error("option '%s' requires an argument",
+            img_usage_error("missing argument for option '%s'",
                             argv[optind - 1]);
         default:
             img_usage_error("unrecognized option '%s'", argv[optind - 1]);
@@ -474,8 +480,11 @@ int img_resize(int argc, char **argv)
             }
             prealloc = val;
             break;
+        case 'h':
+            img_help();
+            exit(EXIT_SUCCESS);
         case ':':
-            img_usage_error("option '%s' requires an argument",
+            img_usage_error("missing argument for option '%s'",
                             argv[optind - 1]);
         default:
             img_usage_error("unrecognized option '%s'", argv[optind - 1]);
@@ -543,8 +552,11 @@ int img_check(int argc, char **argv)
                 return 1;
             }
             break;
+        case 'h':
+            img_help();
+            exit(EXIT_SUCCESS);
         case ':':
-            img_usage_error("option '%s' requires an argument",
+            img_usage_error("missing argument for option '%s'",
                             argv[optind - 1]);
         default:
             img_usage_error("unrecognized option '%s'", argv[optind - 1]);
