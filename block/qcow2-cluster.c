@@ -632,6 +632,28 @@ int qcow2_link_l2(BlockDriverState *bs, const Qcow2WriteRun *run)
     return 0;
 }
 
+/* Write the new L1 table (disk order) and point the header at it. */
+static int l1_table_write_new(BlockDriverState *bs, const uint64_t *disk,
+                              uint64_t new_size, uint64_t new_offset)
+{
+    BDRVQcow2State *s = bs->opaque;
+    uint8_t hdr[12];
+    int ret;
+
+    ret = qcow2_cache_flush(bs, s->refcount_block_cache);
+    if (ret >= 0) {
+        ret = qcow2_pwrite_sync(bs, new_offset, new_size * sizeof(uint64_t),
+                                disk);
+    }
+    if (ret >= 0) {
+        stl_be_p(hdr, new_size);
+        stq_be_p(hdr + 4, new_offset);
+        ret = qcow2_pwrite_sync(bs, offsetof(Qcow2HeaderDisk, l1_size),
+                                sizeof(hdr), hdr);
+    }
+    return ret;
+}
+
 int qcow2_grow_l1_table(BlockDriverState *bs, uint64_t min_size,
                         bool exact_size)
 {
@@ -639,7 +661,6 @@ int qcow2_grow_l1_table(BlockDriverState *bs, uint64_t min_size,
     uint64_t new_size, old_offset, old_size;
     g_autofree uint64_t *table = NULL;
     int64_t new_offset;
-    uint8_t hdr[12];
     int ret;
 
     if (min_size <= s->l1_size) {
@@ -667,17 +688,7 @@ int qcow2_grow_l1_table(BlockDriverState *bs, uint64_t min_size,
     if (new_offset < 0) {
         return new_offset;
     }
-    ret = qcow2_cache_flush(bs, s->refcount_block_cache);
-    if (ret >= 0) {
-        ret = qcow2_pwrite_sync(bs, new_offset, new_size * sizeof(uint64_t),
-                                table);
-    }
-    if (ret >= 0) {
-        stl_be_p(hdr, new_size);
-        stq_be_p(hdr + 4, new_offset);
-        ret = qcow2_pwrite_sync(bs, offsetof(Qcow2HeaderDisk, l1_size),
-                                sizeof(hdr), hdr);
-    }
+    ret = l1_table_write_new(bs, table, new_size, new_offset);
     if (ret < 0) {
         qcow2_free_clusters(bs, new_offset, new_size * sizeof(uint64_t),
                             QCOW2_DISCARD_OTHER);

@@ -322,18 +322,14 @@ static int check_create_options(const Qcow2CreateOptions *o,
 {
     int ret;
 
-    p->size = o->has_size ? o->size : 0;
-    p->prealloc = o->has_preallocation ? o->preallocation
-                                       : PREALLOC_MODE_OFF;
-    if (!QEMU_IS_ALIGNED(p->size, BDRV_SECTOR_SIZE)) {
-        error_setg(errp, "Image size must be a multiple of %u bytes",
-                   (unsigned)BDRV_SECTOR_SIZE);
-        return -EINVAL;
-    }
-    if (p->size > INT64_MAX) {
+    if (o->has_size && o->size > INT64_MAX - BDRV_SECTOR_SIZE) {
         error_setg(errp, "Image size too large");
         return -EFBIG;
     }
+    /* Sizes are whole sectors, rounded up as QEMU 7.2 does. */
+    p->size = o->has_size ? ROUND_UP(o->size, BDRV_SECTOR_SIZE) : 0;
+    p->prealloc = o->has_preallocation ? o->preallocation
+                                       : PREALLOC_MODE_OFF;
     ret = parse_version(o, &p->version, errp);
     if (ret >= 0) {
         ret = check_geometry(o, p, errp);

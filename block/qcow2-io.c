@@ -609,7 +609,7 @@ int qcow2_flush(BlockDriverState *bs)
 {
     BDRVQcow2State *s = bs->opaque;
 
-    if (!s->l2_table_cache || (s->flags & BDRV_O_NO_IO)) {
+    if (!s->opened || (s->flags & BDRV_O_NO_IO)) {
         return 0;
     }
     return qcow2_write_caches(bs);

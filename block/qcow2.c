@@ -278,14 +278,8 @@ static int check_tables(const Qcow2Header *h, Error **errp)
     return 0;
 }
 
-/*
- * qcow2_check_header_full:
- * The checks of qcow2_check_header() plus the feature bits, whose error
- * names come from @table (the feature name table, @nb entries, or NULL).
- */
-static int qcow2_check_header_full(const Qcow2Header *h,
-                                   const Qcow2FeatureDisk *table, size_t nb,
-                                   bool read_write, Error **errp)
+int qcow2_check_header(const Qcow2Header *h, const Qcow2FeatureDisk *table,
+                       size_t nb, bool read_write, Error **errp)
 {
     int ret = check_header_basics(h, errp);
 
@@ -306,11 +300,6 @@ static int qcow2_check_header_full(const Qcow2Header *h,
         ret = -EINVAL;
     }
     return ret;
-}
-
-int qcow2_check_header(const Qcow2Header *h, Error **errp)
-{
-    return qcow2_check_header_full(h, NULL, 0, false, errp);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1071,8 +1060,7 @@ static int open_read_header(BlockDriverState *bs, Qcow2Header *h,
     if (h->incompatible_features & ~QCOW2_INCOMPAT_MASK) {
         table = read_feature_table(bs, h, &nb);
     }
-    return qcow2_check_header_full(h, table, nb, s->flags & BDRV_O_RDWR,
-                                   errp);
+    return qcow2_check_header(h, table, nb, s->flags & BDRV_O_RDWR, errp);
 }
 
 /* Derive the geometry from a checked header. */
@@ -1223,7 +1211,9 @@ static void qcow2_close(BlockDriverState *bs)
 {
     BDRVQcow2State *s = bs->opaque;
 
-    if (s->l2_table_cache && (s->flags & BDRV_O_RDWR) &&
+    /* After a failed open nothing may be written: a dirty image must
+     * stay dirty. */
+    if (s->opened && (s->flags & BDRV_O_RDWR) &&
         !(s->flags & BDRV_O_NO_IO)) {
         /* Errors here leave a dirty image, which check repairs. */
         if (qcow2_write_caches(bs) >= 0) {
@@ -1290,6 +1280,7 @@ static int qcow2_open(BlockDriverState *bs, QObject *options, int flags,
     if (ret >= 0) {
         ret = open_clear_autoclear(bs, flags, errp);
     }
+    s->opened = ret >= 0;
     return ret;
 }
 

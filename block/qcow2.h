@@ -361,6 +361,7 @@ typedef struct BDRVQcow2State {
     Qcow2Cache *refcount_block_cache;
 
     /* Runtime options */
+    bool opened;                        /* open completed: close writes */
     int flags;                          /* BDRV_O_* */
     bool no_flush;                      /* creating: skip file flushes */
     bool use_lazy_refcounts;
@@ -481,9 +482,6 @@ static inline uint64_t qcow2_sc_zero_range(int from, int to)
 /* qcow2.c: header, extensions, open/close, image information          */
 /* ------------------------------------------------------------------ */
 
-/* The driver, listed in block.c's driver array. */
-extern const BlockDriver bdrv_qcow2;
-
 /*
  * qcow2_header_from_disk:
  * @disk: the first 112 bytes of the image
@@ -505,14 +503,20 @@ void qcow2_header_to_disk(const Qcow2Header *h, Qcow2HeaderDisk *disk);
 /*
  * qcow2_check_header:
  * @h: a decoded header
- * @errp: QEMU 7.2's open error ("Unsupported qcow2 version 4", ...)
+ * @table: the image's feature name table (@nb entries), or NULL; only
+ *         used to name unknown incompatible features
+ * @read_write: the image is being opened for writing (refused when the
+ *              corrupt bit is set)
+ * @errp: QEMU 7.2's open error ("Unsupported qcow2 version 4", "Unsupported
+ *        qcow2 feature(s): ...", "L1 table is too small", ...)
  *
- * Check every header field that can be checked without reading more of
- * the image, in the order QEMU 7.2 checks them, except the feature bits
- * (whose messages need the feature name table).
+ * Check every header field, in the order QEMU 7.2 checks them: magic,
+ * version, sizes, compression type, feature bits, refcount width, the
+ * refcount, snapshot and L1 tables, encryption method.
  * Returns: 0, or -errno.
  */
-int qcow2_check_header(const Qcow2Header *h, Error **errp);
+int qcow2_check_header(const Qcow2Header *h, const Qcow2FeatureDisk *table,
+                       size_t nb, bool read_write, Error **errp);
 
 /*
  * qcow2_update_header:
@@ -915,13 +919,27 @@ int qcow2_cluster_discard(BlockDriverState *bs, uint64_t offset,
 /* qcow2-io.c: guest data path                                         */
 /* ------------------------------------------------------------------ */
 
+/* qcow2_preadv: BlockDriver.bdrv_preadv (also reads copy-on-write
+ * regions).  Returns: 0, or -errno. */
 int qcow2_preadv(BlockDriverState *bs, int64_t offset, int64_t bytes,
                  QEMUIOVector *qiov, BdrvRequestFlags flags);
+
+/* qcow2_pwritev: BlockDriver.bdrv_pwritev.  Returns: 0, or -errno. */
 int qcow2_pwritev(BlockDriverState *bs, int64_t offset, int64_t bytes,
                   QEMUIOVector *qiov, BdrvRequestFlags flags);
+
+/* qcow2_pwrite_zeroes: BlockDriver.bdrv_pwrite_zeroes; any alignment.
+ * Returns: 0, -ENOTSUP (v2 with a backing file: write zeros), -errno. */
 int qcow2_pwrite_zeroes(BlockDriverState *bs, int64_t offset, int64_t bytes,
                         BdrvRequestFlags flags);
+
+/* qcow2_pdiscard: BlockDriver.bdrv_pdiscard; partial clusters stay as
+ * they are.  Returns: 0, or -errno. */
 int qcow2_pdiscard(BlockDriverState *bs, int64_t offset, int64_t bytes);
+
+/* qcow2_block_status: BlockDriver.bdrv_block_status, with the host
+ * offset in bs->file for unencrypted mapped clusters.  Returns: the
+ * BDRV_BLOCK_* bits, or -errno. */
 int qcow2_block_status(BlockDriverState *bs, int64_t offset, int64_t bytes,
                        int64_t *pnum, int64_t *map, BlockDriverState **file);
 
@@ -950,13 +968,16 @@ int64_t qcow2_preallocate_range(BlockDriverState *bs, uint64_t offset,
 
 /*
  * qcow2_flush:
- * Write back refcount blocks, then L2 tables (the cache dependency
- * enforces it), so that the header and L1 (written synchronously) never
- * point at unwritten metadata.  Returns: 0, or -errno.
+ * BlockDriver.bdrv_flush: write back refcount blocks, then L2 tables
+ * (the cache dependencies enforce it), so that the L1 table and header,
+ * which are written synchronously when they change, never point at
+ * unwritten metadata.  The generic layer flushes bs->file afterwards.
+ * Returns: 0, or -errno.
  */
 int qcow2_flush(BlockDriverState *bs);
 
-/* qcow2_write_caches: as qcow2_flush() without flushing the file. */
+/* qcow2_write_caches: write back both caches, dependencies first.
+ * Returns: 0, or -errno. */
 int qcow2_write_caches(BlockDriverState *bs);
 
 /* ------------------------------------------------------------------ */
