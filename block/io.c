@@ -30,10 +30,14 @@ static int bdrv_check_request(BlockDriverState *bs, int64_t offset,
     return 0;
 }
 
-static int bdrv_driver_preadv(BlockDriverState *bs, int64_t offset,
-                              int64_t bytes, QEMUIOVector *qiov,
-                              BdrvRequestFlags flags)
+/* Pass a request to the driver in pieces of at most BDRV_MAX_REQUEST. */
+static int bdrv_driver_rw(BlockDriverState *bs, int64_t offset,
+                          int64_t bytes, QEMUIOVector *qiov,
+                          BdrvRequestFlags flags, bool write)
 {
+    if (write && !bs->drv->bdrv_pwritev) {
+        return -ENOTSUP;
+    }
     while (bytes > 0) {
         int64_t n = MIN(bytes, BDRV_MAX_REQUEST);
         QEMUIOVector part;
@@ -41,7 +45,8 @@ static int bdrv_driver_preadv(BlockDriverState *bs, int64_t offset,
 
         qemu_iovec_init(&part, qiov->niov);
         qemu_iovec_concat(&part, qiov, qiov->size - bytes, n);
-        ret = bs->drv->bdrv_preadv(bs, offset, n, &part, flags);
+        ret = write ? bs->drv->bdrv_pwritev(bs, offset, n, &part, flags)
+                    : bs->drv->bdrv_preadv(bs, offset, n, &part, flags);
         qemu_iovec_destroy(&part);
         if (ret < 0) {
             return ret;
@@ -52,29 +57,18 @@ static int bdrv_driver_preadv(BlockDriverState *bs, int64_t offset,
     return 0;
 }
 
+static int bdrv_driver_preadv(BlockDriverState *bs, int64_t offset,
+                              int64_t bytes, QEMUIOVector *qiov,
+                              BdrvRequestFlags flags)
+{
+    return bdrv_driver_rw(bs, offset, bytes, qiov, flags, false);
+}
+
 static int bdrv_driver_pwritev(BlockDriverState *bs, int64_t offset,
                                int64_t bytes, QEMUIOVector *qiov,
                                BdrvRequestFlags flags)
 {
-    if (!bs->drv->bdrv_pwritev) {
-        return -ENOTSUP;
-    }
-    while (bytes > 0) {
-        int64_t n = MIN(bytes, BDRV_MAX_REQUEST);
-        QEMUIOVector part;
-        int ret;
-
-        qemu_iovec_init(&part, qiov->niov);
-        qemu_iovec_concat(&part, qiov, qiov->size - bytes, n);
-        ret = bs->drv->bdrv_pwritev(bs, offset, n, &part, flags);
-        qemu_iovec_destroy(&part);
-        if (ret < 0) {
-            return ret;
-        }
-        offset += n;
-        bytes -= n;
-    }
-    return 0;
+    return bdrv_driver_rw(bs, offset, bytes, qiov, flags, true);
 }
 
 /*
