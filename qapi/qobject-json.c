@@ -1,8 +1,10 @@
 /*
  * JSON text for QObjects: the writer matches qemu-img 7.2's --output=json
- * and json: filenames byte for byte; the reader follows 7.2's JSON parser.
+ * and json: filenames byte for byte; the reader parses with Jansson.
  */
 #include "qemu/osdep.h"
+
+#include <jansson.h>
 
 #include "qapi/qobject.h"
 
@@ -207,519 +209,205 @@ char *qobject_to_json(const QObject *obj, bool pretty)
 
 /* ---- Reader ---------------------------------------------------------- */
 
-typedef enum JsonTokenType {
-    JSON_LCURLY,
-    JSON_RCURLY,
-    JSON_LSQUARE,
-    JSON_RSQUARE,
-    JSON_COLON,
-    JSON_COMMA,
-    JSON_STRING,
-    JSON_INTEGER,
-    JSON_FLOAT,
-    JSON_KEYWORD,
-    JSON_ERROR,
-} JsonTokenType;
+/*
+ * The reader is Jansson (RFC 8259, strict) plus a conversion to QObjects.
+ * Where 7.2's parser differs, we follow Jansson except as noted here:
+ *
+ * - Syntax errors read "JSON parse error, <Jansson's text>" instead of
+ *   7.2's wording.  7.2's exact message is kept where the condition is
+ *   the same: duplicate key, premature EOI, a second value after the
+ *   first ("Expecting at most one JSON value"), blank input ("Expecting
+ *   a JSON value") and nesting depth.  Jansson may find a different
+ *   first error: "{"a":1,"a":}" is a duplicate key, not 7.2's "expecting
+ *   value", and an unterminated string is a premature EOI, not "stray".
+ * - QEMU's extensions are not accepted: single-quoted strings and "\'".
+ * - Integers must fit in int64.  7.2 also takes INT64_MAX..UINT64_MAX as
+ *   unsigned and anything larger as a double; Jansson refuses those with
+ *   "too big integer".  Retrying with JSON_DECODE_INT_AS_REAL would turn
+ *   every integer of the text into a double and silently round those
+ *   above 2^53, so we keep the error: json: options never need such
+ *   values (the block layer caps sizes and offsets at INT64_MAX).  A real
+ *   that overflows a double is an error too, where 7.2 makes it inf.
+ * - "\u0000" is accepted (JSON_ALLOW_NUL) and stored as "\xC0\x80", as
+ *   7.2 does and as our writer prints back; in a key Jansson refuses it.
+ *   Raw bytes must be valid UTF-8: 7.2's "\xC0\x80" for U+0000 is refused.
+ *   A raw NUL byte cannot occur: @text is a C string, as json: names are.
+ * - Noncharacters (U+FDD0..U+FDEF, U+xxFFFE/xxFFFF) are refused as in 7.2,
+ *   by checking the decoded strings: our writer could not print them back.
+ * - Jansson nests up to 2048 deep; we refuse more than 7.2's 1024 while
+ *   converting.
+ */
 
-typedef struct JsonToken {
-    JsonTokenType type;
-    char *text;             /* the token as written */
-} JsonToken;
-
-static void json_token_free(gpointer p)
+/* Returns: whether @text holds nothing but JSON whitespace. */
+static bool json_text_is_blank(const char *text)
 {
-    JsonToken *tok = p;
-
-    g_free(tok->text);
-    g_free(tok);
-}
-
-/* Store @p..@end as @tok's text; Returns: @end. */
-static const char *json_token_set(JsonToken *tok, JsonTokenType type,
-                                  const char *p, const char *end)
-{
-    tok->type = type;
-    tok->text = g_strndup(p, end - p);
-    return end;
+    return '\0' == text[strspn(text, " \t\r\n")];
 }
 
 /*
- * Lex a bad token: 7.2 reports everything read so far including the
- * offending byte (or up to the end of input).
+ * Set @errp from Jansson's @error, in 7.2's words where they exist.
+ * Jansson quotes the offending token, which may hold a raw newline or
+ * other control byte (after a backslash): show those as '?' to keep the
+ * message on one line.
  */
-static const char *json_lex_error(JsonToken *tok, const char *p,
-                                  const char *q)
+static void json_set_load_error(const json_error_t *error, Error **errp)
 {
-    return json_token_set(tok, JSON_ERROR, p, *q ? q + 1 : q);
+    g_autofree char *text = g_strdup(error->text);
+    char *p;
+
+    for (p = text; *p; p++) {
+        if ((unsigned char)*p < 0x20 || 0x7F == *p) {
+            *p = '?';
+        }
+    }
+    switch (json_error_code(error)) {
+    case json_error_duplicate_key:
+        error_setg(errp, "JSON parse error, duplicate key");
+        break;
+    case json_error_premature_end_of_input:
+        error_setg(errp, "JSON parse error, premature EOI");
+        break;
+    case json_error_end_of_input_expected:
+        error_setg(errp, "Expecting at most one JSON value");
+        break;
+    case json_error_stack_overflow:
+        error_setg(errp, "JSON nesting depth limit exceeded");
+        break;
+    default:
+        error_setg(errp, "JSON parse error, %s", text);
+        break;
+    }
 }
 
 /*
- * A string in double or single quotes (single quotes are QEMU's
- * extension).  The lexer only takes bytes 0x20..0xFD, and any such byte
- * after a backslash; escapes and UTF-8 are checked by the parser.
+ * Copy Jansson's string @s of @len bytes (NULs allowed) into a C string,
+ * each U+0000 as "\xC0\x80", refusing noncharacters as 7.2 does.
+ * Returns: the new string (caller frees with g_free()), or NULL.
  */
-static const char *json_lex_string(JsonToken *tok, const char *p)
+static char *json_string_dup(const char *s, size_t len, Error **errp)
 {
-    const char *q = p + 1;
-    unsigned char c;
+    g_autoptr(GString) out = g_string_sized_new(len);
+    const char *end = s + len;
+    size_t n;
+    int32_t cp;
 
-    for (;;) {
-        c = (unsigned char)*q;
-        if (c == (unsigned char)*p) {
-            return json_token_set(tok, JSON_STRING, p, q + 1);
+    while (s < end) {
+        if ('\0' == *s) {
+            g_string_append(out, "\xC0\x80");
+            s++;
+            continue;
         }
-        if ('\\' == c) {
-            q++;
-            c = (unsigned char)*q;
+        /* Jansson's strings are valid UTF-8, so this cannot overrun. */
+        cp = mod_utf8_decode((const unsigned char *)s, &n);
+        if (cp < 0) {
+            error_setg(errp, "JSON parse error, invalid Unicode character "
+                       "in string");
+            return NULL;
         }
-        if (c < 0x20 || c > 0xFD) {
-            return json_lex_error(tok, p, q);
-        }
-        q++;
+        g_string_append_len(out, s, n);
+        s += n;
     }
+    return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
-/* A number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
-static const char *json_lex_number(JsonToken *tok, const char *p)
-{
-    const char *q = p;
-    JsonTokenType type = JSON_INTEGER;
+static QObject *json_to_qobject(json_t *json, int depth, Error **errp);
 
-    if ('-' == *q) {
-        q++;
+/* Convert an object's members in Jansson's (insertion, i.e. text) order. */
+static QObject *json_object_to_qdict(json_t *json, int depth, Error **errp)
+{
+    g_autoptr(QObject) dict = qobject_new_dict();
+    const char *key;
+    json_t *value;
+    QObject *obj;
+
+    json_object_foreach(json, key, value) {
+        g_autofree char *k = json_string_dup(key, strlen(key), errp);
+
+        if (!k) {
+            return NULL;
+        }
+        obj = json_to_qobject(value, depth, errp);
+        if (!obj) {
+            return NULL;
+        }
+        qdict_put(dict, k, obj);
     }
-    if ('0' == *q) {
-        q++;
-        if (g_ascii_isdigit(*q)) {
-            return json_lex_error(tok, p, q);
-        }
-    } else if (g_ascii_isdigit(*q)) {
-        while (g_ascii_isdigit(*q)) {
-            q++;
-        }
-    } else {
-        return json_lex_error(tok, p, q);
-    }
-    if ('.' == *q) {
-        type = JSON_FLOAT;
-        if (!g_ascii_isdigit(*++q)) {
-            return json_lex_error(tok, p, q);
-        }
-        while (g_ascii_isdigit(*q)) {
-            q++;
-        }
-    }
-    if ('e' == *q || 'E' == *q) {
-        type = JSON_FLOAT;
-        q++;
-        if ('+' == *q || '-' == *q) {
-            q++;
-        }
-        if (!g_ascii_isdigit(*q)) {
-            return json_lex_error(tok, p, q);
-        }
-        while (g_ascii_isdigit(*q)) {
-            q++;
-        }
-    }
-    return json_token_set(tok, type, p, q);
+    return g_steal_pointer(&dict);
 }
 
-/* Lex one token starting at the non-blank @p; Returns: where it ends. */
-static const char *json_lex(JsonToken *tok, const char *p)
+static QObject *json_array_to_qlist(const json_t *json, int depth,
+                                    Error **errp)
 {
-    static const char structural[] = "{}[]:,";
-    const char *s = *p ? strchr(structural, *p) : NULL;
-    const char *q = p;
+    g_autoptr(QObject) list = qobject_new_list();
+    size_t i;
+    json_t *value;
+    QObject *obj;
 
-    if (s) {
-        return json_token_set(tok, (JsonTokenType)(JSON_LCURLY +
-                              (s - structural)), p, p + 1);
-    }
-    if ('"' == *p || '\'' == *p) {
-        return json_lex_string(tok, p);
-    }
-    if ('-' == *p || g_ascii_isdigit(*p)) {
-        return json_lex_number(tok, p);
-    }
-    if (*p >= 'a' && *p <= 'z') {
-        while (*q >= 'a' && *q <= 'z') {
-            q++;
+    json_array_foreach(json, i, value) {
+        obj = json_to_qobject(value, depth, errp);
+        if (!obj) {
+            return NULL;
         }
-        return json_token_set(tok, JSON_KEYWORD, p, q);
+        qlist_append(list, obj);
     }
-    return json_token_set(tok, JSON_ERROR, p, p + 1);
+    return g_steal_pointer(&list);
 }
 
-typedef struct JsonParser {
-    JsonToken **toks;
-    guint n;
-    guint pos;
-} JsonParser;
-
-static void json_parse_error(Error **errp, const char *fmt, ...)
-    G_GNUC_PRINTF(2, 3);
-
-static void json_parse_error(Error **errp, const char *fmt, ...)
+static QObject *json_string_to_qstring(const json_t *json, Error **errp)
 {
-    g_autofree char *msg = NULL;
-    va_list ap;
+    g_autofree char *s = json_string_dup(json_string_value(json),
+                                         json_string_length(json), errp);
 
-    va_start(ap, fmt);
-    msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    error_setg(errp, "JSON parse error, %s", msg);
+    return s ? qobject_new_str(s) : NULL;
 }
 
-/* The next token, or NULL (with "premature EOI") at the end. */
-static JsonToken *json_next(JsonParser *p, Error **errp)
+/* Convert @json, found inside @depth containers. */
+static QObject *json_to_qobject(json_t *json, int depth, Error **errp)
 {
-    if (p->pos >= p->n) {
-        json_parse_error(errp, "premature EOI");
-        return NULL;
-    }
-    return p->toks[p->pos++];
-}
-
-static QObject *json_parse_value(JsonParser *p, Error **errp);
-
-/* Read four hex digits at @s; Returns: the value or -1. */
-static int32_t json_hex4(const char *s)
-{
-    int32_t v = 0;
-    int i;
-
-    for (i = 0; i < 4; i++) {
-        if (!g_ascii_isxdigit(s[i])) {
-            return -1;
+    switch (json_typeof(json)) {
+    case JSON_OBJECT:
+    case JSON_ARRAY:
+        if (depth >= JSON_MAX_NESTING) {
+            error_setg(errp, "JSON nesting depth limit exceeded");
+            return NULL;
         }
-        v = v * 16 + g_ascii_xdigit_value(s[i]);
-    }
-    return v;
-}
-
-/*
- * Decode the \u escape at @s (pointing at the backslash), including a
- * following low surrogate.  U+0000 is stored as "\xC0\x80" as 7.2 does.
- * Returns: the number of bytes consumed, or 0 on error.
- */
-static size_t json_unescape_u(GString *out, const char *s, Error **errp)
-{
-    int32_t cp = json_hex4(s + 2);
-    int32_t lo;
-    size_t used = 6;
-    char buf[8];
-
-    if (cp >= 0xD800 && cp <= 0xDBFF) {
-        lo = '\\' == s[6] && 'u' == s[7] ? json_hex4(s + 8) : -1;
-        cp = lo >= 0xDC00 && lo <= 0xDFFF ?
-             0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00) : -1;
-        used = 12;
-    }
-    if (cp < 0 || (cp >= 0xD800 && cp <= 0xDFFF) ||
-        (cp >= 0xFDD0 && cp <= 0xFDEF) || 0xFFFE == (cp & 0xFFFE)) {
-        json_parse_error(errp, "%.6s is not a valid Unicode character", s);
-        return 0;
-    }
-    if (0 == cp) {
-        g_string_append(out, "\xC0\x80");
-    } else {
-        g_string_append_len(out, buf, g_unichar_to_utf8(cp, buf));
-    }
-    return used;
-}
-
-/* The escaped character for "\@c", or 0 if 7.2 rejects the escape. */
-static char json_simple_escape(char c)
-{
-    static const char from[] = "\"'\\/bfnrt";
-    static const char to[] = "\"'\\/\b\f\n\r\t";
-    const char *s = c ? strchr(from, c) : NULL;
-
-    return s ? to[s - from] : 0;
-}
-
-static QObject *json_parse_string(const JsonToken *tok, Error **errp)
-{
-    g_autoptr(GString) out = g_string_new(NULL);
-    const char *s = tok->text + 1;
-    size_t len;
-    char c;
-
-    while (*s != tok->text[0]) {
-        if ('\\' == *s && 'u' == s[1]) {
-            len = json_unescape_u(out, s, errp);
-            if (!len) {
-                return NULL;
-            }
-            s += len;
-        } else if ('\\' == *s) {
-            c = json_simple_escape(s[1]);
-            if (!c) {
-                json_parse_error(errp, "invalid escape sequence in string");
-                return NULL;
-            }
-            g_string_append_c(out, c);
-            s += 2;
-        } else {
-            if (mod_utf8_decode((const unsigned char *)s, &len) < 0) {
-                json_parse_error(errp, "invalid UTF-8 sequence in string");
-                return NULL;
-            }
-            g_string_append_len(out, s, len);
-            s += len;
-        }
-    }
-    return qobject_new_str(out->str);
-}
-
-/*
- * A number: int64 if it fits, else uint64 if it is positive and fits,
- * else a double (as 7.2 does).
- */
-static QObject *json_parse_number(const JsonToken *tok)
-{
-    char *end;
-    long long i;
-    unsigned long long u;
-
-    if (JSON_INTEGER == tok->type) {
-        errno = 0;
-        i = strtoll(tok->text, &end, 10);
-        if (0 == errno) {
-            return qobject_new_int(i);
-        }
-        if ('-' != tok->text[0]) {
-            errno = 0;
-            u = strtoull(tok->text, &end, 10);
-            if (0 == errno) {
-                return qobject_new_uint(u);
-            }
-        }
-    }
-    return qobject_new_double(g_ascii_strtod(tok->text, NULL));
-}
-
-static QObject *json_parse_keyword(const JsonToken *tok, Error **errp)
-{
-    if (0 == strcmp(tok->text, "true")) {
+        return json_is_object(json) ?
+               json_object_to_qdict(json, depth + 1, errp) :
+               json_array_to_qlist(json, depth + 1, errp);
+    case JSON_STRING:
+        return json_string_to_qstring(json, errp);
+    case JSON_INTEGER:
+        return qobject_new_int(json_integer_value(json));
+    case JSON_REAL:
+        return qobject_new_double(json_real_value(json));
+    case JSON_TRUE:
         return qobject_new_bool(true);
-    }
-    if (0 == strcmp(tok->text, "false")) {
+    case JSON_FALSE:
         return qobject_new_bool(false);
-    }
-    if (0 == strcmp(tok->text, "null")) {
+    case JSON_NULL:
         return qobject_new_null();
     }
-    json_parse_error(errp, "invalid keyword '%s'", tok->text);
-    return NULL;
-}
-
-/* One "key": value member into @dict.  7.2 parses the key as any value. */
-static bool json_parse_pair(JsonParser *p, QObject *dict, Error **errp)
-{
-    g_autoptr(QObject) key = json_parse_value(p, errp);
-    g_autoptr(QObject) value = NULL;
-    const JsonToken *tok;
-
-    if (!key) {
-        return false;
-    }
-    if (QTYPE_QSTRING != qobject_type(key)) {
-        json_parse_error(errp, "key is not a string in object");
-        return false;
-    }
-    tok = json_next(p, errp);
-    if (!tok) {
-        return false;
-    }
-    if (JSON_COLON != tok->type) {
-        json_parse_error(errp, "missing : in object pair");
-        return false;
-    }
-    value = json_parse_value(p, errp);
-    if (!value) {
-        return false;
-    }
-    if (qdict_haskey(dict, qobject_get_str(key))) {
-        json_parse_error(errp, "duplicate key");
-        return false;
-    }
-    qdict_put(dict, qobject_get_str(key), g_steal_pointer(&value));
-    return true;
-}
-
-/*
- * The members of a dict or list after its opening bracket, up to @close;
- * "expected separator in dict/list" names the container as 7.2 does.
- */
-static QObject *json_parse_container(JsonParser *p, bool is_dict,
-                                     Error **errp)
-{
-    g_autoptr(QObject) obj = is_dict ? qobject_new_dict() : qobject_new_list();
-    JsonTokenType close = is_dict ? JSON_RCURLY : JSON_RSQUARE;
-    const JsonToken *tok;
-    QObject *elem;
-
-    if (p->pos < p->n && close == p->toks[p->pos]->type) {
-        p->pos++;
-        return g_steal_pointer(&obj);
-    }
-    for (;;) {
-        if (is_dict) {
-            if (!json_parse_pair(p, obj, errp)) {
-                return NULL;
-            }
-        } else {
-            elem = json_parse_value(p, errp);
-            if (!elem) {
-                return NULL;
-            }
-            qlist_append(obj, elem);
-        }
-        tok = json_next(p, errp);
-        if (!tok) {
-            return NULL;
-        }
-        if (close == tok->type) {
-            return g_steal_pointer(&obj);
-        }
-        if (JSON_COMMA != tok->type) {
-            json_parse_error(errp, "expected separator in %s",
-                             is_dict ? "dict" : "list");
-            return NULL;
-        }
-    }
-}
-
-static QObject *json_parse_value(JsonParser *p, Error **errp)
-{
-    const JsonToken *tok = json_next(p, errp);
-
-    if (!tok) {
-        return NULL;
-    }
-    switch (tok->type) {
-    case JSON_LCURLY:
-        return json_parse_container(p, true, errp);
-    case JSON_LSQUARE:
-        return json_parse_container(p, false, errp);
-    case JSON_STRING:
-        return json_parse_string(tok, errp);
-    case JSON_INTEGER:
-    case JSON_FLOAT:
-        return json_parse_number(tok);
-    case JSON_KEYWORD:
-        return json_parse_keyword(tok, errp);
-    default:
-        json_parse_error(errp, "expecting value");
-        return NULL;
-    }
-}
-
-/*
- * 7.2 splits the input into top-level values as it lexes and hands each
- * to the parser; the first error wins, and a second value (or an error
- * after a value) gives "Expecting at most one JSON value".
- */
-typedef struct JsonReader {
-    GPtrArray *pending;     /* tokens of the value being collected */
-    int curly;
-    int square;
-    QObject *result;
-    Error *err;
-} JsonReader;
-
-static void json_reader_emit(JsonReader *r, QObject *obj, Error *err)
-{
-    if (r->result) {
-        qobject_free(r->result);
-        r->result = NULL;
-        error_setg(&r->err, "Expecting at most one JSON value");
-    }
-    if (r->err) {
-        qobject_free(obj);
-        error_free(err);
-        return;
-    }
-    r->result = obj;
-    r->err = err;
-}
-
-static void json_reader_reset(JsonReader *r)
-{
-    g_ptr_array_set_size(r->pending, 0);
-    r->curly = 0;
-    r->square = 0;
-}
-
-/* Parse the pending tokens as one value and emit the outcome. */
-static void json_reader_flush(JsonReader *r)
-{
-    JsonParser p = {
-        .toks = (JsonToken **)r->pending->pdata,
-        .n = r->pending->len,
-    };
-    Error *err = NULL;
-    QObject *obj = json_parse_value(&p, &err);
-
-    json_reader_emit(r, obj, err);
-    json_reader_reset(r);
-}
-
-/* Feed one token (ownership moves to @r). */
-static void json_reader_feed(JsonReader *r, JsonToken *tok)
-{
-    Error *err = NULL;
-
-    if (JSON_ERROR == tok->type) {
-        error_setg(&err, "JSON parse error, stray '%s'", tok->text);
-        json_token_free(tok);
-        json_reader_emit(r, NULL, err);
-        json_reader_reset(r);
-        return;
-    }
-    g_ptr_array_add(r->pending, tok);
-    r->curly += (JSON_LCURLY == tok->type) - (JSON_RCURLY == tok->type);
-    r->square += (JSON_LSQUARE == tok->type) - (JSON_RSQUARE == tok->type);
-    if (r->curly + r->square > JSON_MAX_NESTING) {
-        error_setg(&err, "JSON nesting depth limit exceeded");
-        json_reader_emit(r, NULL, err);
-        json_reader_reset(r);
-    } else if (r->curly < 0 || r->square < 0 ||
-               (0 == r->curly && 0 == r->square)) {
-        json_reader_flush(r);
-    }
+    g_assert_not_reached();
 }
 
 QObject *qobject_from_json(const char *text, Error **errp)
 {
-    JsonReader r = { .pending = g_ptr_array_new_with_free_func(
-                                    json_token_free) };
-    const char *p = text;
-    JsonToken *tok;
+    json_error_t error;
+    json_t *json;
+    QObject *obj;
 
-    while (!r.err) {
-        while (' ' == *p || '\t' == *p || '\r' == *p || '\n' == *p) {
-            p++;
-        }
-        if (!*p) {
-            break;
-        }
-        tok = g_new0(JsonToken, 1);
-        p = json_lex(tok, p);
-        json_reader_feed(&r, tok);
-    }
-    if (!r.err && r.pending->len) {
-        json_reader_flush(&r);
-    }
-    g_ptr_array_free(r.pending, TRUE);
-    if (!r.result && !r.err) {
-        error_setg(&r.err, "Expecting a JSON value");
-    }
-    if (r.err) {
-        error_propagate(errp, r.err);
+    if (json_text_is_blank(text)) {
+        error_setg(errp, "Expecting a JSON value");
         return NULL;
     }
-    return r.result;
+    /* 7.2 refuses duplicate keys and takes any value at the top level. */
+    json = json_loads(text, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY |
+                      JSON_ALLOW_NUL, &error);
+    if (!json) {
+        json_set_load_error(&error, errp);
+        return NULL;
+    }
+    obj = json_to_qobject(json, 0, errp);
+    json_decref(json);
+    return obj;
 }

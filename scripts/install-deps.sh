@@ -2,12 +2,24 @@
 # Install (idempotently) everything needed to build, test and benchmark:
 # the toolchain and libraries, and the reference tools the interop tests
 # compare against (Debian's qemu-utils 7.2 and cryptsetup).
+#
+# Usage: scripts/install-deps.sh [GROUP...]
+# Optional groups add packages for one purpose:
+#   fuzz   clang with libFuzzer and the sanitizer runtimes (make fuzz)
 set -e
 
 PKGS="gcc make meson ninja-build pkg-config python3 xxd bc openssl
-libglib2.0-dev nettle-dev libssl-dev zlib1g-dev libzstd-dev
+libglib2.0-dev nettle-dev libssl-dev zlib1g-dev libzstd-dev libjansson-dev
 python3-docutils
 qemu-utils cryptsetup-bin"
+
+for group in "$@"; do
+    case "$group" in
+        fuzz) PKGS="$PKGS clang libclang-rt-14-dev" ;;
+        *) echo "install-deps: unknown group '$group' (known: fuzz)" >&2
+           exit 2 ;;
+    esac
+done
 
 missing=""
 for p in $PKGS; do

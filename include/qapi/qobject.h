@@ -176,15 +176,19 @@ char *qobject_to_json(const QObject *obj, bool pretty);
 
 /*
  * qobject_from_json:
- * @text: JSON text
- * @errp: set on a syntax error, with 7.2's messages ("JSON parse error,
- *        premature EOI", "... duplicate key", "... stray '%s'",
- *        "Expecting a JSON value", "Expecting at most one JSON value")
+ * @text: JSON text (RFC 8259, parsed by Jansson)
+ * @errp: set on error, with one-line messages: 7.2's for blank input
+ *        ("Expecting a JSON value"), a second value ("Expecting at most
+ *        one JSON value"), "JSON parse error, duplicate key", "JSON parse
+ *        error, premature EOI" and "JSON nesting depth limit exceeded"
+ *        (over 1024 levels); "JSON parse error, <Jansson's text>" for
+ *        other syntax errors
  *
- * Accepts QEMU's extensions (single-quoted strings, "\'").  Returns: the
- * parsed value (caller owns), or NULL on error.  Integers become QNUM
- * ints (unsigned above INT64_MAX, doubles beyond uint64); object members
- * are inserted in text order.
+ * Unlike 7.2, QEMU's extensions (single-quoted strings, "\'") are not
+ * accepted, and integers outside int64 are errors.  "\u0000" becomes
+ * "\xC0\x80" as in 7.2.  Returns: the parsed value (caller owns), or NULL
+ * on error.  Integers become QNUM ints, other numbers doubles; object
+ * members are inserted in text order.
  */
 QObject *qobject_from_json(const char *text, Error **errp);
 
