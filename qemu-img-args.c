@@ -97,3 +97,33 @@ int img_parse_uint(const char *value, unsigned long max, unsigned long *res)
     *res = val;
     return 0;
 }
+
+void img_progress_init(ImgProgress *p, bool enabled, float min_skip)
+{
+    *p = (ImgProgress) { .enabled = enabled, .min_skip = min_skip };
+}
+
+void img_progress_print(ImgProgress *p, float delta, int max)
+{
+    float current = max ? p->current + delta / 100 * max : delta;
+
+    if (!p->enabled) {
+        return;
+    }
+    p->current = MIN(current, 100.0f);
+    /* As 7.2: small steps are skipped, but 0 and 100 always show. */
+    if (p->current > p->last_print + p->min_skip ||
+        p->current < p->last_print - p->min_skip ||
+        0 == p->current || 100 == p->current) {
+        p->last_print = p->current;
+        printf("    (%3.2f/100%%)\r", p->current);
+        fflush(stdout);
+    }
+}
+
+void img_progress_end(ImgProgress *p)
+{
+    if (p->enabled) {
+        printf("\n");
+    }
+}

@@ -138,7 +138,33 @@ int64_t img_cvtnum(const char *name, const char *value);
  */
 int img_parse_uint(const char *value, unsigned long max, unsigned long *res);
 
+/* 7.2's simple progress meter (-p): "    (%3.2f/100%)\r" lines on stdout. */
+typedef struct ImgProgress {
+    bool enabled;
+    float current;              /* percent done */
+    float last_print;           /* percent last printed */
+    float min_skip;             /* print when moved by more than this */
+} ImgProgress;
+
+/* img_progress_init: start a meter (nothing printed; disabled: no-op). */
+void img_progress_init(ImgProgress *p, bool enabled, float min_skip);
+
+/*
+ * img_progress_print:
+ * @delta: with @max 0, the new percentage; else @delta percent of @max
+ *         percent is added
+ * Print the percentage if it moved by more than min_skip or is 0 or 100.
+ */
+void img_progress_print(ImgProgress *p, float delta, int max);
+
+/* img_progress_end: end the meter's line ("\n") if it is enabled. */
+void img_progress_end(ImgProgress *p);
+
 /* Sub-commands, each returning the exit status. */
+/* img_warn_weak_encryption: warn on stderr when @opts (validated create
+ * options of format @fmt) ask for qcow2's legacy AES encryption. */
+void img_warn_weak_encryption(const char *fmt, const QObject *opts);
+
 int img_create(int argc, char **argv);
 int img_info(int argc, char **argv);
 int img_amend(int argc, char **argv);
@@ -148,6 +174,20 @@ int img_convert(int argc, char **argv);
 int img_compare(int argc, char **argv);
 int img_map(int argc, char **argv);
 int img_measure(int argc, char **argv);
+int img_snapshot(int argc, char **argv);
+int img_rebase(int argc, char **argv);
+int img_commit(int argc, char **argv);
+
+/*
+ * img_snapshot_dump:
+ * @sn: a snapshot, or NULL for the column headings
+ * Print one line of 7.2's snapshot table, without the newline.
+ */
+void img_snapshot_dump(const QEMUSnapshotInfo *sn);
+
+/* img_snapshot_dump_list: print "Snapshot list:", the headings and the
+ * @nb snapshots of @tab, as qemu-img snapshot -l and info do. */
+void img_snapshot_dump_list(const QEMUSnapshotInfo *tab, int nb);
 int img_dd(int argc, char **argv);
 int img_bench(int argc, char **argv);
 

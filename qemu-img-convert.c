@@ -44,6 +44,7 @@ typedef struct ImgConvert {
     BdrvChild *target;
     QObject *target_opts;       /* options to open the created target */
     bool target_zeroed;         /* unwritten target areas read as zero */
+    int64_t cluster_size;       /* -c: the target's compression unit */
 } ImgConvert;
 
 static void img_progress(const ImgConvert *c, double percent)
@@ -100,8 +101,14 @@ static int img_convert_create(ImgConvert *c, const char *out)
         error_report_err(err);
         return -1;
     }
-    if (c->compress) {
+    if (c->compress && !bdrv_driver_supports_compressed_writes(drv)) {
         error_report("Compression not supported for this file format");
+        return -1;
+    }
+    if (c->compress && (qopts_get_bool(opts, "encryption", false) ||
+                        qdict_haskey(opts, "encrypt.format"))) {
+        error_report("Compression and encryption not supported at the same "
+                     "time");
         return -1;
     }
     size = g_strdup_printf("%" PRId64, c->total);
@@ -121,6 +128,28 @@ static int img_convert_create(ImgConvert *c, const char *out)
         error_report_err(err);
         return -1;
     }
+    img_warn_weak_encryption(c->out_fmt, opts);
+    return 0;
+}
+
+/* -c: the target must compress, in units of its clusters (as 7.2). */
+static int img_convert_check_compress(ImgConvert *c, BlockDriverState *bs)
+{
+    BlockDriverInfo bdi;
+
+    if (!bdrv_driver_supports_compressed_writes(bdrv_get_driver(bs))) {
+        error_report("Compression not supported for this file format");
+        return -1;
+    }
+    if (bdrv_get_info(bs, &bdi) < 0) {
+        error_report("could not get block driver info");
+        return -1;
+    }
+    if (bdi.cluster_size <= 0 || bdi.cluster_size > IMG_COPY_CHUNK) {
+        error_report("invalid cluster size");
+        return -1;
+    }
+    c->cluster_size = bdi.cluster_size;
     return 0;
 }
 
@@ -144,7 +173,7 @@ static int img_convert_open_target(ImgConvert *c, const char *out)
     }
     c->target_zeroed = (!c->no_create && bdrv_has_zero_init(bs)) ||
                        c->target_is_zero;
-    return 0;
+    return c->compress ? img_convert_check_compress(c, bs) : 0;
 }
 
 /*
@@ -191,6 +220,48 @@ static int img_convert_write(ImgConvert *c, int64_t offset, int64_t bytes,
     return 0;
 }
 
+/*
+ * -c: compressed clusters are written whole, one per request, like 7.2:
+ * a data range shorter than a cluster is widened to the whole cluster,
+ * longer ones are cut to one cluster; zero ranges are cut to whole
+ * clusters.  Returns: the bytes of the next request from @offset.
+ */
+static int64_t img_convert_compressed_len(const ImgConvert *c, int64_t len,
+                                          int64_t offset, int64_t pnum,
+                                          bool *zero)
+{
+    int64_t cs = c->cluster_size;
+
+    if (pnum < cs) {
+        *zero = false;
+        return MIN(cs, len - offset);
+    }
+    return *zero ? ROUND_DOWN(pnum, cs) : cs;
+}
+
+/* -c: write one cluster compressed unless it is all zeros. */
+static int img_convert_write_compressed(ImgConvert *c, int64_t offset,
+                                        int64_t bytes, uint8_t *buf)
+{
+    QEMUIOVector qiov;
+    int ret;
+
+    if (c->sparse_size && buffer_is_zero(buf, bytes)) {
+        ret = c->target_zeroed ? 0 :
+              bdrv_pwrite_zeroes(c->target, offset, bytes,
+                                 BDRV_REQ_MAY_UNMAP);
+    } else {
+        qemu_iovec_init_buf(&qiov, buf, bytes);
+        ret = bdrv_pwritev_compressed(c->target, offset, bytes, &qiov);
+        qemu_iovec_destroy(&qiov);
+    }
+    if (ret < 0) {
+        error_report("error while writing at byte %" PRId64 ": %s", offset,
+                     g_strerror(-ret));
+    }
+    return ret;
+}
+
 /* Copy one source into the target at @base. */
 static int img_convert_copy_source(ImgConvert *c, BdrvChild *src,
                                    int64_t base, int64_t *copied,
@@ -203,8 +274,14 @@ static int img_convert_copy_source(ImgConvert *c, BdrvChild *src,
         int64_t n = MIN(IMG_COPY_CHUNK, len - offset);
         int64_t pnum = n;
         int ret = bdrv_block_status(src->bs, offset, n, &pnum, NULL, NULL);
+        bool zero = ret >= 0 && (ret & BDRV_BLOCK_ZERO) && c->sparse_size;
 
-        if (ret >= 0 && (ret & BDRV_BLOCK_ZERO) && c->sparse_size) {
+        if (c->compress) {
+            n = img_convert_compressed_len(c, len, offset,
+                                           ret >= 0 ? pnum : 0, &zero);
+            pnum = n;
+        }
+        if (zero) {
             n = pnum;
             ret = c->target_zeroed ? 0 :
                   bdrv_pwrite_zeroes(c->target, base + offset, n,
@@ -217,7 +294,9 @@ static int img_convert_copy_source(ImgConvert *c, BdrvChild *src,
                              offset, g_strerror(-ret));
                 return ret;
             }
-            ret = img_convert_write(c, base + offset, n, buf);
+            ret = c->compress
+                  ? img_convert_write_compressed(c, base + offset, n, buf)
+                  : img_convert_write(c, base + offset, n, buf);
         }
         if (ret < 0) {
             return ret;
@@ -242,6 +321,14 @@ static int img_convert_copy(ImgConvert *c)
             return ret;
         }
         base += bdrv_getlength(c->src[i]->bs);
+    }
+    if (c->compress) {
+        /* Mark the end of the compressed output, as 7.2 does. */
+        ret = bdrv_pwritev_compressed(c->target, 0, 0, NULL);
+        if (ret < 0) {
+            error_report("error while writing: %s", g_strerror(-ret));
+            return ret;
+        }
     }
     ret = bdrv_flush(c->target->bs);
     if (ret < 0) {

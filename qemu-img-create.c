@@ -1,5 +1,5 @@
 /*
- * qemu-img create, amend, resize and check.
+ * qemu-img create, amend and resize.
  */
 #include "qemu/osdep.h"
 
@@ -70,6 +70,20 @@ static uint64_t img_parse_create_size(const char *arg)
     return size;
 }
 
+void img_warn_weak_encryption(const char *fmt, const QObject *opts)
+{
+    const char *format = qdict_get_str(opts, "encrypt.format");
+
+    /* 7.2 prints nothing; we do not want anyone to pick it by accident. */
+    if (0 == strcmp(fmt, "qcow2") &&
+        (qopts_get_bool(opts, "encryption", false) ||
+         0 == g_strcmp0(format, "aes"))) {
+        warn_report("The qcow2 'aes' encryption format is insecure (the "
+                    "passphrase is the key, with predictable IVs); use "
+                    "encrypt.format=luks for new images");
+    }
+}
+
 static int img_create_image(const char *fmt, const char *filename,
                             const char *optstr, const char *size_arg,
                             bool quiet)
@@ -115,6 +129,7 @@ static int img_create_image(const char *fmt, const char *filename,
     if (bdrv_create(fmt, filename, opts, &err) < 0) {
         goto fail;
     }
+    img_warn_weak_encryption(fmt, opts);
     return 0;
 
 fail:
@@ -502,76 +517,4 @@ int img_resize(int argc, char **argv)
     }
     return img_resize_run(&a, argv[optind], argv[optind + 1], shrink,
                           prealloc);
-}
-
-int img_check(int argc, char **argv)
-{
-    static const struct option long_options[] = {
-        { "help", no_argument, NULL, 'h' },
-        { "object", required_argument, NULL, OPTION_OBJECT },
-        { "image-opts", no_argument, NULL, OPTION_IMAGE_OPTS },
-        { "output", required_argument, NULL, OPTION_OUTPUT },
-        { "force-share", no_argument, NULL, 'U' },
-        { NULL, 0, NULL, 0 }
-    };
-    ImgOpenArgs a = { .cache = NULL };
-    BlockDriverState *bs;
-    int c;
-
-    while ((c = getopt_long(argc, argv, ":hf:r:T:qU", long_options,
-                            NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            a.fmt = optarg;
-            break;
-        case 'T':
-            a.cache = optarg;
-            break;
-        case 'q':
-            a.quiet = true;
-            break;
-        case 'U':
-            a.force_share = true;
-            break;
-        case 'r':
-            if (strcmp(optarg, "leaks") && strcmp(optarg, "all")) {
-                img_usage_error("Unknown option value for -r (expecting "
-                                "'leaks' or 'all'): %s", optarg);
-            }
-            break;
-        case OPTION_OBJECT:
-            img_add_object(optarg);
-            break;
-        case OPTION_IMAGE_OPTS:
-            a.image_opts = true;
-            break;
-        case OPTION_OUTPUT:
-            if (strcmp(optarg, "human") && strcmp(optarg, "json")) {
-                error_report("--output must be used with human or json as "
-                             "argument.");
-                return 1;
-            }
-            break;
-        case 'h':
-            img_help();
-            exit(EXIT_SUCCESS);
-        case ':':
-            img_usage_error("missing argument for option '%s'",
-                            argv[optind - 1]);
-        default:
-            img_usage_error("unrecognized option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind != argc - 1) {
-        img_usage_error("Expecting one image file name");
-    }
-    bs = img_open(a.image_opts, argv[optind], a.fmt, 0, a.cache, a.quiet,
-                  a.force_share);
-    if (!bs) {
-        return 1;
-    }
-    /* No format here keeps consistency metadata (qcow2 does). */
-    error_report("This image format does not support checks");
-    bdrv_unref(bs);
-    return 63;
 }

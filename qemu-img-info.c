@@ -17,6 +17,62 @@ enum {
     OPTION_BACKING_CHAIN,
 };
 
+/* The "snapshots" member of 7.2's ImageInfo (absent: none). */
+static void img_collect_snapshots(BlockDriverState *bs, QObject *info)
+{
+    g_autofree QEMUSnapshotInfo *tab = NULL;
+    int nb = bdrv_snapshot_list(bs, &tab);
+    QObject *list;
+
+    if (nb <= 0) {
+        return;
+    }
+    list = qobject_new_list();
+    for (int i = 0; i < nb; i++) {
+        QObject *sn = qobject_new_dict();
+
+        qdict_put_str(sn, "id", tab[i].id_str);
+        qdict_put_str(sn, "name", tab[i].name);
+        qdict_put_int(sn, "vm-state-size", tab[i].vm_state_size);
+        qdict_put_int(sn, "date-sec", tab[i].date_sec);
+        qdict_put_int(sn, "date-nsec", tab[i].date_nsec);
+        qdict_put_int(sn, "vm-clock-sec", tab[i].vm_clock_nsec / 1000000000);
+        qdict_put_int(sn, "vm-clock-nsec", tab[i].vm_clock_nsec % 1000000000);
+        if (tab[i].icount != UINT64_MAX) {
+            qdict_put_int(sn, "icount", tab[i].icount);
+        }
+        qlist_append(list, sn);
+    }
+    qdict_put(info, "snapshots", list);
+}
+
+/* Print the "snapshots" member as qemu-img snapshot -l does. */
+static void img_print_snapshots(const QObject *list)
+{
+    size_t nb = qlist_size(list);
+    g_autofree QEMUSnapshotInfo *tab = g_new0(QEMUSnapshotInfo, nb);
+
+    for (size_t i = 0; i < nb; i++) {
+        const QObject *sn = qlist_get(list, i);
+        const QObject *icount = qdict_get(sn, "icount");
+
+        g_strlcpy(tab[i].id_str, qdict_get_str(sn, "id"),
+                  sizeof(tab[i].id_str));
+        g_strlcpy(tab[i].name, qdict_get_str(sn, "name"),
+                  sizeof(tab[i].name));
+        tab[i].vm_state_size = qobject_get_int(qdict_get(sn,
+                                                         "vm-state-size"));
+        tab[i].date_sec = qobject_get_int(qdict_get(sn, "date-sec"));
+        tab[i].date_nsec = qobject_get_int(qdict_get(sn, "date-nsec"));
+        tab[i].vm_clock_nsec =
+            qobject_get_int(qdict_get(sn, "vm-clock-sec")) * 1000000000ULL +
+            qobject_get_int(qdict_get(sn, "vm-clock-nsec"));
+        tab[i].icount = icount ? (uint64_t)qobject_get_int(icount)
+                               : UINT64_MAX;
+    }
+    img_snapshot_dump_list(tab, nb);
+}
+
 /* Collect what 7.2's ImageInfo holds for one node. */
 static QObject *img_collect_info(BlockDriverState *bs, Error **errp)
 {
@@ -47,6 +103,7 @@ static QObject *img_collect_info(BlockDriverState *bs, Error **errp)
         }
         qdict_put_bool(info, "dirty-flag", bdi.is_dirty);
     }
+    img_collect_snapshots(bs, info);
     specific = bdrv_get_specific_info(bs, errp);
     if (specific) {
         qdict_put(info, "format-specific", specific);
@@ -89,6 +146,10 @@ static void img_print_human(const QObject *info)
     if (v) {
         printf("cluster_size: %" PRId64 "\n", qobject_get_int(v));
     }
+    v = qdict_get(info, "dirty-flag");
+    if (v && qobject_get_bool(v)) {
+        printf("cleanly shut down: no\n");
+    }
     if (qdict_get_str(info, "backing-filename")) {
         const char *name = qdict_get_str(info, "backing-filename");
         const char *full = qdict_get_str(info, "full-backing-filename");
@@ -102,6 +163,9 @@ static void img_print_human(const QObject *info)
             printf("backing file format: %s\n",
                    qdict_get_str(info, "backing-filename-format"));
         }
+    }
+    if (qdict_get(info, "snapshots")) {
+        img_print_snapshots(qdict_get(info, "snapshots"));
     }
     if (specific) {
         g_autoptr(GString) out = g_string_new(NULL);

@@ -21,6 +21,7 @@ static const ImgCmd img_cmds[] = {
     { "amend", img_amend },
     { "bench", img_bench },
     { "check", img_check },
+    { "commit", img_commit },
     { "compare", img_compare },
     { "convert", img_convert },
     { "create", img_create },
@@ -28,7 +29,9 @@ static const ImgCmd img_cmds[] = {
     { "info", img_info },
     { "map", img_map },
     { "measure", img_measure },
+    { "rebase", img_rebase },
     { "resize", img_resize },
+    { "snapshot", img_snapshot },
 };
 
 void img_usage_error(const char *fmt, ...)
@@ -155,6 +158,8 @@ void img_help(void)
            "  check [--object objectdef] [--image-opts] [-q] [-f fmt] "
            "[--output=ofmt] [-r [leaks | all]] [-T src_cache] "
            "[-U] filename\n"
+           "  commit [--object objectdef] [--image-opts] [-q] [-f fmt] "
+           "[-t cache] [-b base] [-r rate_limit] [-d] [-p] filename\n"
            "  compare [--object objectdef] [--image-opts] [-f fmt] "
            "[-F fmt] [-T src_cache] [-p] [-q] [-s] [-U] filename1 "
            "filename2\n"
@@ -176,6 +181,11 @@ void img_help(void)
            "  measure [--output=ofmt] [-O output_fmt] [-o options] "
            "[--size N | [--object objectdef] [--image-opts] [-f fmt] "
            "[-l snapshot_param] filename]\n"
+           "  snapshot [--object objectdef] [--image-opts] [-U] [-q] "
+           "[-l | -a snapshot | -c snapshot | -d snapshot] filename\n"
+           "  rebase [--object objectdef] [--image-opts] [-U] [-q] "
+           "[-f fmt] [-t cache] [-T src_cache] [-p] [-u] -b backing_file "
+           "[-F backing_fmt] filename\n"
            "  resize [--object objectdef] [--image-opts] [-f fmt] "
            "[--preallocation=prealloc] [-q] [--shrink] filename "
            "[+ | -]size\n"

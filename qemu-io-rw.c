@@ -237,6 +237,23 @@ static int qemuio_do_pwrite(QemuIOState *s, int64_t offset, int64_t bytes,
     return bdrv_pwrite(s->blk, offset, bytes, buf, flags);
 }
 
+static int qemuio_do_pwrite_compressed(QemuIOState *s, int64_t offset,
+                                       int64_t bytes, void *buf)
+{
+    QEMUIOVector qiov;
+    int ret;
+
+    qemuio_poll(s, false);
+    ret = qemuio_check_request(s, offset, bytes);
+    if (ret < 0) {
+        return ret;
+    }
+    qemu_iovec_init_buf(&qiov, buf, bytes);
+    ret = bdrv_pwritev_compressed(s->blk, offset, bytes, &qiov);
+    qemu_iovec_destroy(&qiov);
+    return ret;
+}
+
 static int qemuio_do_pwrite_zeroes(QemuIOState *s, int64_t offset,
                                    int64_t bytes, BdrvRequestFlags flags)
 {
@@ -480,7 +497,7 @@ static int qemuio_write_do(QemuIOState *s, const QemuIORWOpts *o,
         return qemuio_do_pwrite_zeroes(s, offset, count, o->flags);
     }
     if (o->cflag) {
-        return -ENOTSUP;    /* the block layer has no compressed writes */
+        return qemuio_do_pwrite_compressed(s, offset, count, buf);
     }
     return qemuio_do_pwrite(s, offset, count, buf, o->flags);
 }

@@ -119,6 +119,16 @@ static bool bdrv_check_leftovers(BlockDriverState *bs, QObject *options,
     return false;
 }
 
+/*
+ * Whether @bs's backing node was opened with options of its own (it has
+ * a json:{...} name): 7.2 then describes it inside @bs's name.
+ */
+static bool bdrv_backing_overridden(const BlockDriverState *bs)
+{
+    return bs->backing && bs->backing->bs->filename &&
+           g_str_has_prefix(bs->backing->bs->filename, "json:");
+}
+
 /* The compact JSON description of a node, as in "json:{...}" names. */
 static QObject *bdrv_describe(const BlockDriverState *bs)
 {
@@ -138,6 +148,9 @@ static QObject *bdrv_describe(const BlockDriverState *bs)
     if (bs->file) {
         qdict_put(dict, "file", bdrv_describe(bs->file->bs));
     }
+    if (bdrv_backing_overridden(bs)) {
+        qdict_put(dict, "backing", bdrv_describe(bs->backing->bs));
+    }
     return dict;
 }
 
@@ -156,7 +169,7 @@ static void bdrv_refresh_filename(BlockDriverState *bs)
         return;
     }
     if (0 == qdict_size(bs->full_options) && bs->file &&
-        bs->file->bs->exact_filename) {
+        bs->file->bs->exact_filename && !bdrv_backing_overridden(bs)) {
         g_free(bs->exact_filename);
         bs->exact_filename = g_strdup(bs->file->bs->exact_filename);
         bs->filename = g_strdup(bs->exact_filename);
@@ -312,6 +325,78 @@ char *bdrv_get_full_backing_filename(const BlockDriverState *bs)
                               NULL), bs->backing_file);
 }
 
+/* As QEMU's path_has_protocol(): a ':' before any '/' ("nbd:", "json:"). */
+static bool bdrv_path_has_protocol(const char *name)
+{
+    const char *colon = strchr(name, ':');
+    const char *slash = strchr(name, '/');
+
+    return colon && (!slash || colon < slash);
+}
+
+/* The name relative backing file names of @bs are resolved against. */
+static const char *bdrv_dir_base(const BlockDriverState *bs)
+{
+    if (bs->exact_filename) {
+        return bs->exact_filename;
+    }
+    return bs->file ? bs->file->bs->exact_filename : NULL;
+}
+
+/*
+ * Whether @name, relative to @bs's directory, is the same file as the
+ * backing file @bs names (both canonicalised).
+ */
+static bool bdrv_backing_is_file(const BlockDriverState *bs,
+                                 const char *name)
+{
+    g_autofree char *combined = bdrv_path_combine(bdrv_dir_base(bs), name);
+    g_autofree char *backing = bdrv_get_full_backing_filename(bs);
+    g_autofree char *real_name = NULL;
+    g_autofree char *real_backing = NULL;
+
+    if (!backing) {
+        return false;
+    }
+    real_name = realpath(combined, NULL);
+    real_backing = realpath(backing, NULL);
+    return real_name && real_backing && 0 == strcmp(real_name, real_backing);
+}
+
+BlockDriverState *bdrv_find_backing_image(BlockDriverState *bs,
+                                          const char *name)
+{
+    for (; bs->backing; bs = bs->backing->bs) {
+        BlockDriverState *below = bs->backing->bs;
+        g_autofree char *full = NULL;
+
+        /*
+         * As 7.2: a backing node opened with options of its own (a json:
+         * name) only matches its exact name; protocol names compare as
+         * strings; plain paths as canonical file names.
+         */
+        if (g_str_has_prefix(below->filename, "json:")) {
+            if (0 == strcmp(name, below->filename)) {
+                return below;
+            }
+            continue;
+        }
+        if (bdrv_path_has_protocol(name) ||
+            (bs->backing_file && bdrv_path_has_protocol(bs->backing_file))) {
+            full = bdrv_get_full_backing_filename(bs);
+            if ((bs->backing_file && 0 == strcmp(name, bs->backing_file)) ||
+                (full && 0 == strcmp(name, full))) {
+                return below;
+            }
+            continue;
+        }
+        if (bdrv_backing_is_file(bs, name)) {
+            return below;
+        }
+    }
+    return NULL;
+}
+
 /* Open the backing file the image names, read-only, with "backing.*". */
 static int bdrv_open_backing(BlockDriverState *bs, QObject *backing_opts,
                              int flags, Error **errp)
@@ -351,7 +436,39 @@ static int bdrv_open_format(BlockDriverState *bs, QObject *options,
         return -EINVAL;
     }
     bdrv_refresh_filename(bs);
-    return bdrv_open_backing(bs, backing_opts, flags, errp);
+    ret = bdrv_open_backing(bs, backing_opts, flags, errp);
+    if (0 == ret && bdrv_backing_overridden(bs)) {
+        bdrv_refresh_filename(bs);
+    }
+    return ret;
+}
+
+/*
+ * The generic "read-only" option ("on"/"off", or a JSON bool) overrides
+ * BDRV_O_RDWR in @flags; qemu-img commit uses "backing.read-only=off" to
+ * open its base writable.
+ */
+static bool bdrv_take_read_only(QObject *options, int *flags, Error **errp)
+{
+    g_autoptr(QObject) value = qdict_take(options, "read-only");
+    bool read_only;
+
+    if (!value) {
+        return true;
+    }
+    if (QTYPE_QBOOL == qobject_type(value)) {
+        read_only = qobject_get_bool(value);
+    } else if (QTYPE_QSTRING == qobject_type(value) &&
+               (0 == strcmp(qobject_get_str(value), "on") ||
+                0 == strcmp(qobject_get_str(value), "off"))) {
+        read_only = 0 == strcmp(qobject_get_str(value), "on");
+    } else {
+        error_setg(errp, "Parameter 'read-only' expects 'on' or 'off'");
+        return false;
+    }
+    *flags = read_only ? *flags & ~(BDRV_O_RDWR | BDRV_O_RESIZE)
+                       : *flags | BDRV_O_RDWR;
+    return true;
 }
 
 BlockDriverState *bdrv_open(const char *filename, QObject *options_in,
@@ -367,6 +484,9 @@ BlockDriverState *bdrv_open(const char *filename, QObject *options_in,
             return NULL;
         }
         filename = NULL;
+    }
+    if (!bdrv_take_read_only(options, &flags, errp)) {
+        return NULL;
     }
     if (!filename && !qdict_haskey(options, "driver") &&
         !qdict_haskey(options, "file.filename") &&
@@ -469,6 +589,40 @@ int bdrv_amend_options(BlockDriverState *bs, QObject *opts, bool force,
         return -ENOTSUP;
     }
     return bs->drv->bdrv_amend_options(bs, opts, force, errp);
+}
+
+int bdrv_change_backing_file(BlockDriverState *bs, const char *backing_file,
+                             const char *backing_fmt, Error **errp)
+{
+    if (backing_fmt && !backing_file) {
+        /* A format without a file means nothing (7.2: -EINVAL). */
+        error_setg(errp, "%s", g_strerror(EINVAL));
+        return -EINVAL;
+    }
+    if (!bs->drv->bdrv_change_backing_file) {
+        error_setg(errp, "%s", g_strerror(ENOTSUP));
+        return -ENOTSUP;
+    }
+    if (bs->read_only) {
+        error_setg(errp, "%s", g_strerror(EACCES));
+        return -EACCES;
+    }
+    return bs->drv->bdrv_change_backing_file(bs, backing_file, backing_fmt,
+                                             errp);
+}
+
+int bdrv_make_empty(BlockDriverState *bs, Error **errp)
+{
+    if (!bs->drv->bdrv_make_empty) {
+        error_setg(errp, "Image format '%s' cannot be emptied",
+                   bs->drv->format_name);
+        return -ENOTSUP;
+    }
+    if (bs->read_only) {
+        error_setg(errp, "Image is read-only");
+        return -EACCES;
+    }
+    return bs->drv->bdrv_make_empty(bs, errp);
 }
 
 QOptDesc *bdrv_get_create_opts(const BlockDriver *drv)
@@ -613,6 +767,16 @@ int bdrv_get_info(BlockDriverState *bs, BlockDriverInfo *bdi)
         return -ENOTSUP;
     }
     return bs->drv->bdrv_get_info(bs, bdi);
+}
+
+int bdrv_check(BlockDriverState *bs, BdrvCheckResult *res,
+               BdrvCheckMode fix)
+{
+    memset(res, 0, sizeof(*res));
+    if (!bs->drv->bdrv_check) {
+        return -ENOTSUP;
+    }
+    return bs->drv->bdrv_check(bs, res, fix);
 }
 
 QObject *bdrv_get_specific_info(BlockDriverState *bs, Error **errp)

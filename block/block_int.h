@@ -82,6 +82,40 @@ struct BlockDriver {
     int (*bdrv_measure)(const QObject *opts, BlockDriverState *in_bs,
                         BlockMeasureInfo *info, Error **errp);
 
+    /*
+     * Optional: internal snapshots (NULL: not supported).  create reports
+     * only an errno, as 7.2 does; list returns the count and a table the
+     * caller frees with g_free().  A goto error may hold two lines: the
+     * reason 7.2 reports on its own, then the failure itself.
+     */
+    int (*bdrv_snapshot_create)(BlockDriverState *bs,
+                                QEMUSnapshotInfo *sn_info);
+    int (*bdrv_snapshot_goto)(BlockDriverState *bs, const char *snapshot_id,
+                              Error **errp);
+    int (*bdrv_snapshot_delete)(BlockDriverState *bs, const char *snapshot_id,
+                                const char *name, Error **errp);
+    int (*bdrv_snapshot_list)(BlockDriverState *bs,
+                              QEMUSnapshotInfo **psn_info);
+
+    /* Optional: write one compressed cluster (see bdrv_pwritev_compressed). */
+    int (*bdrv_pwritev_compressed)(BlockDriverState *bs, int64_t offset,
+                                   int64_t bytes, QEMUIOVector *qiov);
+
+    /* Optional (NULL: "does not support checks"): see bdrv_check(). */
+    int (*bdrv_check)(BlockDriverState *bs, BdrvCheckResult *res,
+                      BdrvCheckMode fix);
+
+    /*
+     * Optional (NULL: -ENOTSUP): record @backing_file and @backing_fmt
+     * (either may be NULL: none) in the image header and in
+     * bs->backing_file / bs->backing_format (see bdrv_change_backing_file).
+     */
+    int (*bdrv_change_backing_file)(BlockDriverState *bs,
+                                    const char *backing_file,
+                                    const char *backing_fmt, Error **errp);
+    /* Optional (NULL: -ENOTSUP): see bdrv_make_empty(). */
+    int (*bdrv_make_empty)(BlockDriverState *bs, Error **errp);
+
     int (*bdrv_amend_options)(BlockDriverState *bs, QObject *opts,
                               bool force, Error **errp);
     const QOptDesc *amend_opts;

@@ -331,7 +331,9 @@ static int file_pwrite_zeroes(BlockDriverState *bs, int64_t offset,
     if ((flags & BDRV_REQ_MAY_UNMAP) && !s->is_block_device &&
         0 == fallocate(s->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
                        offset, MIN(bytes, len - offset))) {
-        if (offset + bytes > len) {
+        /* The partial last sector already reads as zeros past the end
+         * (lengths are whole sectors): only grow beyond it. */
+        if (offset + bytes > ROUND_UP(len, (int64_t)BDRV_SECTOR_SIZE)) {
             return ftruncate(s->fd, offset + bytes) ? -errno : 0;
         }
         return 0;

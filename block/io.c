@@ -337,3 +337,29 @@ int bdrv_is_allocated_above(BlockDriverState *bs, BlockDriverState *base,
     *pnum = first;
     return 0;
 }
+
+int bdrv_pwritev_compressed(BdrvChild *child, int64_t offset, int64_t bytes,
+                            QEMUIOVector *qiov)
+{
+    BlockDriverState *bs = child->bs;
+    int ret;
+
+    assert(!bytes || (size_t)bytes <= qiov->size);
+    if (!bs->drv->bdrv_pwritev_compressed) {
+        return -ENOTSUP;
+    }
+    if (bs->read_only) {
+        return -EPERM;
+    }
+    ret = bdrv_check_request(bs, offset, bytes);
+    if (ret < 0) {
+        return ret;
+    }
+    /* An empty write marks the end of compressed output (see block.h). */
+    return bs->drv->bdrv_pwritev_compressed(bs, offset, bytes, qiov);
+}
+
+bool bdrv_driver_supports_compressed_writes(const BlockDriver *drv)
+{
+    return drv->bdrv_pwritev_compressed != NULL;
+}

@@ -632,6 +632,52 @@ int qcow2_link_l2(BlockDriverState *bs, const Qcow2WriteRun *run)
     return 0;
 }
 
+int qcow2_prepare_compressed(BlockDriverState *bs, uint64_t offset)
+{
+    BDRVQcow2State *s = bs->opaque;
+    uint64_t *l2;
+    int l2_index, ret;
+
+    ret = get_cluster_table(bs, offset, &l2, &l2_index);
+    if (ret < 0) {
+        return ret;
+    }
+    /* Like QEMU, compression never replaces a host cluster. */
+    if (qcow2_l2_get_entry(s, l2, l2_index) & QCOW2_L2E_OFFSET_MASK) {
+        ret = -EIO;
+    }
+    qcow2_cache_put(s->l2_table_cache, (void **)&l2);
+    return ret;
+}
+
+int qcow2_link_compressed(BlockDriverState *bs, uint64_t offset,
+                          uint64_t l2_entry)
+{
+    BDRVQcow2State *s = bs->opaque;
+    uint64_t *l2;
+    int l2_index, ret;
+
+    ret = get_cluster_table(bs, offset, &l2, &l2_index);
+    if (ret < 0) {
+        return ret;
+    }
+    if (qcow2_l2_get_entry(s, l2, l2_index) & QCOW2_L2E_OFFSET_MASK) {
+        ret = -EIO;
+    } else {
+        ret = qcow2_cache_set_dependency(bs, s->l2_table_cache,
+                                         s->refcount_block_cache);
+    }
+    if (ret >= 0) {
+        qcow2_cache_entry_mark_dirty(s->l2_table_cache, l2);
+        qcow2_l2_set_entry(s, l2, l2_index, l2_entry);
+        if (qcow2_has_subclusters(s)) {
+            qcow2_l2_set_bitmap(s, l2, l2_index, 0);
+        }
+    }
+    qcow2_cache_put(s->l2_table_cache, (void **)&l2);
+    return ret;
+}
+
 /* Write the new L1 table (disk order) and point the header at it. */
 static int l1_table_write_new(BlockDriverState *bs, const uint64_t *disk,
                               uint64_t new_size, uint64_t new_offset)

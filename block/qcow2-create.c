@@ -11,8 +11,7 @@
 #include "crypto/ivgen.h"
 #include "qemu/cutils.h"
 
-/* The "encrypt." create options: declared for -o help and the
- * "Formatting" line; creation refuses them until encryption is wired. */
+/* The "encrypt." create options (format, then the LUKS options). */
 typedef struct Qcow2CreateEncrypt {
     bool has_format;
     int format;                         /* 0 aes, 1 luks */
@@ -187,6 +186,8 @@ typedef struct Qcow2CreateParams {
     PreallocMode prealloc;
     const char *backing_file;
     const char *backing_fmt;
+    bool has_encrypt;
+    QCryptoBlockCreateOptions encrypt;  /* strings borrowed from the opts */
 } Qcow2CreateParams;
 
 static int parse_version(const Qcow2CreateOptions *o, int *version,
@@ -306,14 +307,93 @@ static int check_compression(const Qcow2CreateOptions *o,
     return 0;
 }
 
-/* Encryption is declared but not wired in yet: refuse it clearly. */
-static int check_encryption(const Qcow2CreateOptions *o, Error **errp)
+/*
+ * AES takes no LUKS option.  7.2's QAPI visitor names the first leftover
+ * of the "encrypt" struct in the iteration order of a GLib hash table of
+ * its keys from which the visited ones were removed; build the same.
+ */
+static int check_aes_options(const QObject *opts, Error **errp)
 {
-    if (o->encrypt.has_format || (o->has_encryption && o->encryption)) {
-        error_setg(errp, "Encryption is not supported yet");
-        return -ENOTSUP;
+    g_autoptr(QObject) sub = qobject_new_dict();
+    GHashTable *left = g_hash_table_new(g_str_hash, g_str_equal);
+    GHashTableIter iter;
+    gpointer key = NULL;
+    bool found;
+
+    for (const QDictEntry *e = qdict_first(opts); e;
+         e = qdict_next(opts, e)) {
+        if (g_str_has_prefix(qdict_entry_key(e), "encrypt.")) {
+            qdict_put_str(sub, qdict_entry_key(e) + strlen("encrypt."), "");
+        }
+    }
+    for (const QDictEntry *e = qdict_first(sub); e; e = qdict_next(sub, e)) {
+        g_hash_table_insert(left, (gpointer)qdict_entry_key(e), NULL);
+    }
+    g_hash_table_remove(left, "format");
+    g_hash_table_remove(left, "key-secret");
+    g_hash_table_iter_init(&iter, left);
+    found = g_hash_table_iter_next(&iter, &key, NULL);
+    if (found) {
+        error_setg(errp, "Parameter 'encrypt.%s' is unexpected",
+                   (const char *)key);
+    }
+    g_hash_table_destroy(left);
+    return found ? -EINVAL : 0;
+}
+
+/*
+ * The errors 7.2's QAPI visitor reports for the "encrypt" member, from
+ * the raw options: it visits "version" first (a bad compat is reported
+ * by the normal checks), then "encrypt", before any later enum.
+ * "encryption=on" is the deprecated alias of "encrypt.format=aes".
+ */
+static int check_encrypt_members(const QObject *opts, Error **errp)
+{
+    static const char *const versions[] = { "0.10", "v2", "1.1", "v3" };
+    const char *compat = qdict_get_str(opts, "compat");
+    const char *format = qdict_get_str(opts, "encrypt.format");
+    bool alias = qopts_get_bool(opts, "encryption", false);
+    bool any = alias;
+    bool version_ok = !compat;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(versions) && !version_ok; i++) {
+        version_ok = 0 == strcmp(compat, versions[i]);
+    }
+    for (const QDictEntry *e = qdict_first(opts); e;
+         e = qdict_next(opts, e)) {
+        any = any || g_str_has_prefix(qdict_entry_key(e), "encrypt.");
+    }
+    if (!version_ok || !any) {
+        return 0;
+    }
+    if (alias && format) {
+        error_setg(errp, "'encrypt.format' and its alias 'encryption' can't "
+                   "be used at the same time");
+        return -EINVAL;
+    }
+    if (!alias && !format) {
+        error_setg(errp, "Parameter 'encrypt.format' is missing");
+        return -EINVAL;
+    }
+    if (alias || 0 == strcmp(format, "aes")) {
+        return check_aes_options(opts, errp);
     }
     return 0;
+}
+
+/* The encryption parameters of a new image (options already checked). */
+static void get_encryption(const Qcow2CreateOptions *o, Qcow2CreateParams *p)
+{
+    bool alias = o->has_encryption && o->encryption;
+
+    if (!alias && !o->encrypt.has_format) {
+        return;
+    }
+    p->encrypt = o->encrypt.luks;
+    p->encrypt.format = alias || 0 == o->encrypt.format
+                        ? QCRYPTO_BLOCK_FORMAT_QCOW
+                        : QCRYPTO_BLOCK_FORMAT_LUKS;
+    p->has_encrypt = true;
 }
 
 /* Validate the options in the order QEMU 7.2 does. */
@@ -330,6 +410,7 @@ static int check_create_options(const Qcow2CreateOptions *o,
     p->size = o->has_size ? ROUND_UP(o->size, BDRV_SECTOR_SIZE) : 0;
     p->prealloc = o->has_preallocation ? o->preallocation
                                        : PREALLOC_MODE_OFF;
+    get_encryption(o, p);
     ret = parse_version(o, &p->version, errp);
     if (ret >= 0) {
         ret = check_geometry(o, p, errp);
@@ -342,9 +423,6 @@ static int check_create_options(const Qcow2CreateOptions *o,
     }
     if (ret >= 0) {
         ret = check_compression(o, p, errp);
-    }
-    if (ret >= 0) {
-        ret = check_encryption(o, errp);
     }
     return ret;
 }
@@ -455,7 +533,11 @@ static int set_up_image(BlockDriverState *bs, const Qcow2CreateParams *p,
             return ret;
         }
     }
-    return 0;
+    /* Encryption comes last, so the LUKS area follows everything else. */
+    if (p->has_encrypt) {
+        ret = qcow2_crypto_set_up(bs, &p->encrypt, errp);
+    }
+    return ret;
 }
 
 /* Create the empty protocol file, passing its own options (nocow...). */
@@ -483,7 +565,8 @@ int qcow2_create(const char *filename, QObject *opts, Error **errp)
     BlockDriverState *bs;
     int ret = -EINVAL;
 
-    if (qopts_to_struct(qcow2_create_opts, opts, "", &o, errp)) {
+    if (check_encrypt_members(opts, errp) >= 0 &&
+        qopts_to_struct(qcow2_create_opts, opts, "", &o, errp)) {
         ret = check_create_options(&o, &p, errp);
     }
     if (ret >= 0) {
@@ -710,6 +793,11 @@ int qcow2_truncate(BlockDriverState *bs, int64_t offset, bool exact,
     }
     if (s->has_bitmaps_ext) {
         error_setg(errp, "Can't resize an image which has bitmaps");
+        return -ENOTSUP;
+    }
+    /* v2 snapshots record no disk size: their L1 tables fix it. */
+    if (s->nb_snapshots && s->qcow_version < 3) {
+        error_setg(errp, "Can't resize a v2 image which has snapshots");
         return -ENOTSUP;
     }
     if ((uint64_t)offset < s->size) {

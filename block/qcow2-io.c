@@ -14,8 +14,7 @@
  * The encryption seam.  Guest data clusters are encrypted in 512-byte
  * sectors; for LUKS the IV sector comes from the host offset (what
  * existing images use), for the legacy AES scheme from the guest offset.
- * s->crypto stays NULL until encryption is wired in, and open refuses
- * encrypted images for I/O meanwhile.
+ * s->crypto is set up by qcow2-crypto.c when the image is opened.
  */
 static void qcow2_crypt(BDRVQcow2State *s, uint64_t host_offset,
                         uint64_t guest_offset, uint8_t *buf, size_t len,
@@ -296,6 +295,15 @@ static int write_run_with_cow(BlockDriverState *bs, const Qcow2WriteRun *run,
     }
     if (!data) {
         /* Preallocation: the regions are written, the middle is not. */
+        if (head && s->crypto) {
+            qcow2_crypt(s, host_start, cluster + run->cow_start_offset, head,
+                        run->cow_start_bytes, true);
+        }
+        if (tail && s->crypto) {
+            qcow2_crypt(s, run->alloc_offset + run->cow_end_offset,
+                        cluster + run->cow_end_offset, tail,
+                        run->cow_end_bytes, true);
+        }
         if (head) {
             ret = bdrv_pwrite(bs->file, host_start, run->cow_start_bytes,
                               head, 0);

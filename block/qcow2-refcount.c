@@ -331,6 +331,10 @@ static void refcount_cluster_freed(BlockDriverState *bs, uint64_t offset,
 
     qcow2_cache_discard_offset(s->refcount_block_cache, offset);
     qcow2_cache_discard_offset(s->l2_table_cache, offset);
+    /* Compressed data must not be appended to a cluster reused since. */
+    if (qcow2_start_of_cluster(s, s->free_byte_offset) == offset) {
+        s->free_byte_offset = 0;
+    }
     if (s->discard_passthrough[type]) {
         refcount_queue_discard(s, offset, s->cluster_size);
     }

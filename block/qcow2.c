@@ -412,7 +412,8 @@ static int read_ext_crypto(BlockDriverState *bs, uint64_t offset,
                    s->crypto_header.offset, s->cluster_size);
         return -EINVAL;
     }
-    return 0;
+    /* 7.2 opens the LUKS header right here, while reading extensions. */
+    return s->crypto ? 0 : qcow2_crypto_open(bs, errp);
 }
 
 static int check_bitmaps_ext(const BDRVQcow2State *s,
@@ -1060,7 +1061,9 @@ static int open_read_header(BlockDriverState *bs, Qcow2Header *h,
     if (h->incompatible_features & ~QCOW2_INCOMPAT_MASK) {
         table = read_feature_table(bs, h, &nb);
     }
-    return qcow2_check_header(h, table, nb, s->flags & BDRV_O_RDWR, errp);
+    /* qemu-img check -r may open a corrupt image read-write. */
+    return qcow2_check_header(h, table, nb, (s->flags & BDRV_O_RDWR) &&
+                              !(s->flags & BDRV_O_CHECK), errp);
 }
 
 /* Derive the geometry from a checked header. */
@@ -1148,27 +1151,21 @@ static int open_load_l1(BlockDriverState *bs, Error **errp)
 }
 
 /*
- * What is not supported yet: data I/O on encrypted images (the seam is
- * in place), external data files, and repairing dirty images (the
- * checker does that).
+ * Encryption set-up, and what is not supported yet: external data
+ * files, and repairing dirty images (the checker does that).
  */
 static int open_check_limits(BlockDriverState *bs, int flags, Error **errp)
 {
     BDRVQcow2State *s = bs->opaque;
     bool io = !(flags & BDRV_O_NO_IO);
 
-    if (QCOW2_CRYPT_LUKS == s->crypt_method_header &&
-        !s->crypto_header.offset) {
-        error_setg(errp, "Missing CRYPTO header for crypt method 2");
-        return -EINVAL;
-    }
     if (s->crypt_method_header) {
         bs->encrypted = true;
         /* Encrypted data is processed in whole sectors. */
         bs->request_alignment = BDRV_SECTOR_SIZE;
-        if (io && !s->crypto) {
-            error_setg(errp, "Encrypted qcow2 images are not supported yet");
-            return -ENOTSUP;
+        /* AES (and LUKS without its extension, an error) open here. */
+        if (!s->crypto && qcow2_crypto_open(bs, errp) < 0) {
+            return -EINVAL;
         }
     }
     if ((s->incompatible_features & QCOW2_INCOMPAT_DATA_FILE) && io) {
@@ -1177,12 +1174,6 @@ static int open_check_limits(BlockDriverState *bs, int flags, Error **errp)
             return -EINVAL;
         }
         error_setg(errp, "External data files are not supported yet");
-        return -ENOTSUP;
-    }
-    if ((s->incompatible_features & QCOW2_INCOMPAT_DIRTY) && io &&
-        (flags & BDRV_O_RDWR)) {
-        /* Stale refcounts must be rebuilt before anything is allocated. */
-        error_setg_errno(errp, ENOTSUP, "Could not repair dirty image");
         return -ENOTSUP;
     }
     return 0;
@@ -1207,6 +1198,31 @@ static int open_clear_autoclear(BlockDriverState *bs, int flags,
     return ret;
 }
 
+/*
+ * Stale refcounts of a dirty image must be rebuilt before anything is
+ * allocated: as 7.2 does, run "check -r all" (its findings go to stderr)
+ * unless qemu-img check itself is opening the image.
+ */
+static int open_repair_dirty(BlockDriverState *bs, int flags, Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    BdrvCheckResult res = { 0 };
+    int ret;
+
+    if (!(s->incompatible_features & QCOW2_INCOMPAT_DIRTY) ||
+        !(flags & BDRV_O_RDWR) || (flags & (BDRV_O_NO_IO | BDRV_O_CHECK))) {
+        return 0;
+    }
+    ret = qcow2_check(bs, &res, BDRV_FIX_ERRORS | BDRV_FIX_LEAKS);
+    if (ret >= 0 && res.check_errors) {
+        ret = -EIO;
+    }
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "Could not repair dirty image");
+    }
+    return ret;
+}
+
 static void qcow2_close(BlockDriverState *bs)
 {
     BDRVQcow2State *s = bs->opaque;
@@ -1223,6 +1239,7 @@ static void qcow2_close(BlockDriverState *bs)
     qcow2_cache_free(s->l2_table_cache);
     qcow2_cache_free(s->refcount_block_cache);
     qcow2_refcount_close(bs);
+    qcow2_snapshots_free(bs);
     g_free(s->l1_table);
     g_free(s->unknown_header_fields);
     if (s->unknown_exts) {
@@ -1278,7 +1295,13 @@ static int qcow2_open(BlockDriverState *bs, QObject *options, int flags,
         ret = open_check_limits(bs, flags, errp);
     }
     if (ret >= 0) {
+        ret = qcow2_snapshots_read(bs, errp);
+    }
+    if (ret >= 0) {
         ret = open_clear_autoclear(bs, flags, errp);
+    }
+    if (ret >= 0) {
+        ret = open_repair_dirty(bs, flags, errp);
     }
     s->opened = ret >= 0;
     return ret;
@@ -1306,17 +1329,6 @@ static int qcow2_get_info(BlockDriverState *bs, BlockDriverInfo *bdi)
     return 0;
 }
 
-/* The "encrypt" member of the format-specific information. */
-static QObject *encrypt_info(BDRVQcow2State *s)
-{
-    QObject *info = s->crypto ? qcrypto_block_get_info(s->crypto)
-                              : qobject_new_dict();
-
-    qdict_put_str(info, "format", QCOW2_CRYPT_AES == s->crypt_method_header
-                                  ? "aes" : "luks");
-    return info;
-}
-
 static QObject *qcow2_get_specific_info(BlockDriverState *bs, Error **errp)
 {
     BDRVQcow2State *s = bs->opaque;
@@ -1342,7 +1354,7 @@ static QObject *qcow2_get_specific_info(BlockDriverState *bs, Error **errp)
         }
     }
     if (s->crypt_method_header) {
-        qdict_put(data, "encrypt", encrypt_info(s));
+        qdict_put(data, "encrypt", qcow2_crypto_get_info(s));
     }
     qdict_put_str(info, "type", "qcow2");
     qdict_put(info, "data", data);
@@ -1385,4 +1397,14 @@ const BlockDriver bdrv_qcow2 = {
     .bdrv_has_zero_init = qcow2_has_zero_init,
     .bdrv_create = qcow2_create,
     .create_opts = qcow2_create_opts,
+    .bdrv_check = qcow2_check,
+    .bdrv_amend_options = qcow2_amend_options,
+    .amend_opts = qcow2_amend_opts,
+    .bdrv_change_backing_file = qcow2_change_backing_file,
+    .bdrv_make_empty = qcow2_make_empty,
+    .bdrv_snapshot_create = qcow2_snapshot_create,
+    .bdrv_snapshot_goto = qcow2_snapshot_goto,
+    .bdrv_snapshot_delete = qcow2_snapshot_delete,
+    .bdrv_snapshot_list = qcow2_snapshot_list,
+    .bdrv_pwritev_compressed = qcow2_pwritev_compressed,
 };

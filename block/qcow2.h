@@ -256,6 +256,38 @@ typedef struct Qcow2BitmapsExt {
     uint64_t bitmap_directory_offset;
 } Qcow2BitmapsExt;
 
+/* Start of a snapshot table entry, "Snapshot table". */
+typedef struct QEMU_PACKED Qcow2SnapshotHeaderDisk {
+    uint64_t l1_table_offset;           /* l1_table_offset, BE */
+    uint32_t l1_size;                   /* l1_size, BE: entries */
+    uint16_t id_str_size;               /* id_str_size, BE */
+    uint16_t name_size;                 /* name_size, BE */
+    uint32_t date_sec;                  /* date_sec, BE */
+    uint32_t date_nsec;                 /* date_nsec, BE */
+    uint64_t vm_clock_nsec;             /* vm_clock_nsec, BE */
+    uint32_t vm_state_size;             /* vm_state_size, BE */
+    uint32_t extra_data_size;           /* extra_data_size, BE */
+} Qcow2SnapshotHeaderDisk;
+
+_Static_assert(sizeof(Qcow2SnapshotHeaderDisk) == QCOW2_SNAPSHOT_HEADER_SIZE,
+               "qcow2 snapshot table entry header is 40 bytes");
+_Static_assert(offsetof(Qcow2SnapshotHeaderDisk, date_sec) == 16,
+               "qcow2 snapshot date_sec is at byte 16");
+_Static_assert(offsetof(Qcow2SnapshotHeaderDisk, extra_data_size) == 36,
+               "qcow2 snapshot extra_data_size is at byte 36");
+
+/* The extra data of a snapshot table entry QEMU 7.2 writes (24 bytes). */
+typedef struct QEMU_PACKED Qcow2SnapshotExtraDisk {
+    uint64_t vm_state_size_large;       /* vm_state_size_large, BE */
+    uint64_t disk_size;                 /* virtual disk size, BE */
+    uint64_t icount;                    /* icount, BE; -1: none */
+} Qcow2SnapshotExtraDisk;
+
+_Static_assert(sizeof(Qcow2SnapshotExtraDisk) == 24,
+               "qcow2 snapshot extra data known to QEMU 7.2 is 24 bytes");
+_Static_assert(offsetof(Qcow2SnapshotExtraDisk, disk_size) == 8,
+               "qcow2 snapshot disk_size is at extra data byte 8");
+
 /* ------------------------------------------------------------------ */
 /* In-memory state                                                     */
 /* ------------------------------------------------------------------ */
@@ -355,6 +387,7 @@ typedef struct BDRVQcow2State {
     uint64_t *refcount_table;           /* host order */
     uint32_t max_refcount_table_index;  /* last non-zero entry */
     uint64_t free_cluster_index;        /* where allocation scans start */
+    uint64_t free_byte_offset;          /* compressed data goes on here */
 
     /* Caches */
     Qcow2Cache *l2_table_cache;
@@ -371,6 +404,10 @@ typedef struct BDRVQcow2State {
     /* Compressed cluster reads */
     uint8_t *cluster_data;              /* one decompressed cluster */
     uint64_t cluster_cache_offset;      /* its descriptor, or UINT64_MAX */
+
+    /* Internal snapshots (qcow2-snapshot.c), nb_snapshots entries */
+    struct Qcow2Snapshot *snapshots;
+    uint64_t snapshots_size;            /* bytes of the table on disk */
 } BDRVQcow2State;
 
 /* ------------------------------------------------------------------ */
@@ -874,6 +911,24 @@ int qcow2_alloc_host_offset(BlockDriverState *bs, uint64_t offset,
  */
 int qcow2_link_l2(BlockDriverState *bs, const Qcow2WriteRun *run);
 
+/*
+ * qcow2_prepare_compressed:
+ * @offset: guest offset of a cluster about to be written compressed
+ * Give it an L2 table of its own (before its data is placed, as QEMU
+ * orders it).  Returns: 0, -EIO if it has a host cluster (compression
+ * never replaces one), or -errno.
+ */
+int qcow2_prepare_compressed(BlockDriverState *bs, uint64_t offset);
+
+/*
+ * qcow2_link_compressed:
+ * @offset: guest offset of a cluster that has no host cluster
+ * @l2_entry: its compressed cluster descriptor (data already written)
+ * Returns: 0, -EIO if the cluster got a host cluster meanwhile, -errno.
+ */
+int qcow2_link_compressed(BlockDriverState *bs, uint64_t offset,
+                          uint64_t l2_entry);
+
 /* qcow2_write_l1_entry: write the L1 entry @l1_index from memory to
  * disk.  Returns: 0, or -errno. */
 int qcow2_write_l1_entry(BlockDriverState *bs, int l1_index);
@@ -979,6 +1034,159 @@ int qcow2_flush(BlockDriverState *bs);
 /* qcow2_write_caches: write back both caches, dependencies first.
  * Returns: 0, or -errno. */
 int qcow2_write_caches(BlockDriverState *bs);
+
+/* ------------------------------------------------------------------ */
+/* qcow2-backing.c: backing file changes, emptying an overlay          */
+/* ------------------------------------------------------------------ */
+
+/* qcow2_change_backing_file: BlockDriver.bdrv_change_backing_file
+ * (rewrites the header cluster).  Returns: 0, or -errno. */
+int qcow2_change_backing_file(BlockDriverState *bs, const char *backing_file,
+                              const char *backing_fmt, Error **errp);
+
+/* qcow2_make_empty: BlockDriver.bdrv_make_empty (resets the file to its
+ * minimal layout where 7.2 does, else discards every cluster).
+ * Returns: 0, or -errno. */
+int qcow2_make_empty(BlockDriverState *bs, Error **errp);
+
+/* ------------------------------------------------------------------ */
+/* qcow2-amend.c: qemu-img amend                                       */
+/* ------------------------------------------------------------------ */
+
+/* The amend options, as `qemu-img amend -f qcow2 -o help` lists them. */
+extern const QOptDesc qcow2_amend_opts[];
+
+/* qcow2_amend_options: BlockDriver.bdrv_amend_options (LUKS keyslots;
+ * other options are refused for now).  Returns: 0, or -errno. */
+int qcow2_amend_options(BlockDriverState *bs, QObject *opts, bool force,
+                        Error **errp);
+
+/* ------------------------------------------------------------------ */
+/* qcow2-crypto.c: encryption (LUKS header area, legacy AES)           */
+/* ------------------------------------------------------------------ */
+
+/*
+ * qcow2_crypto_open:
+ * @bs: a node whose header and extensions are read (crypt_method_header
+ *      non-zero, s->crypto still NULL, s->crypto_opts set)
+ * @errp: "Missing CRYPTO header for crypt method 2", the LUKS header
+ *        checks, "Parameter 'encrypt.key-secret' is required for cipher",
+ *        "Invalid password, cannot unlock any keyslot"
+ *
+ * Open s->crypto: LUKS from the header area the FDE extension points to,
+ * AES from the key alone; only the header with BDRV_O_NO_IO.
+ * Returns: 0, or -errno.
+ */
+int qcow2_crypto_open(BlockDriverState *bs, Error **errp);
+
+/*
+ * qcow2_crypto_set_up:
+ * @bs: a new image being created (open, writable, no encryption yet)
+ * @opts: the encryption create options (format QCOW or LUKS)
+ * @errp: option, secret and I/O errors
+ *
+ * Set crypt_method; for LUKS allocate the header area with the cluster
+ * allocator after everything allocated so far, write the LUKS header and
+ * keyslot 0 into it, and rewrite the qcow2 header with the FDE pointer.
+ * Returns: 0, or -errno.
+ */
+int qcow2_crypto_set_up(BlockDriverState *bs,
+                        const QCryptoBlockCreateOptions *opts, Error **errp);
+
+/*
+ * qcow2_crypto_amend:
+ * @bs: an open LUKS-encrypted node (s->crypto unlocked)
+ * @opts: the keyslot change
+ * @force: relax the keyslot safety checks
+ * Returns: 0, or -errno with @errp set (7.2's keyslot messages).
+ */
+int qcow2_crypto_amend(BlockDriverState *bs,
+                       const QCryptoBlockAmendOptions *opts, bool force,
+                       Error **errp);
+
+/* qcow2_crypto_get_info: Returns: a new dict, the "encrypt" member of
+ * the format-specific information ("format" plus the LUKS details). */
+QObject *qcow2_crypto_get_info(BDRVQcow2State *s);
+
+/*
+ * qcow2_crypto_header_area:
+ * @s: an open image
+ * @offset: receives the host offset of the LUKS header area
+ * @bytes: receives its length as recorded in the FDE extension; the
+ *         clusters covering [@offset, @offset + @bytes) are referenced
+ *         by the image (refcount 1) like any metadata
+ * Returns: whether the image has such an area (false: outputs untouched).
+ */
+bool qcow2_crypto_header_area(const BDRVQcow2State *s, uint64_t *offset,
+                              uint64_t *bytes);
+
+/* ------------------------------------------------------------------ */
+/* qcow2-snapshot.c: internal snapshots                                */
+/* ------------------------------------------------------------------ */
+
+/* One snapshot table entry in host order. */
+typedef struct Qcow2Snapshot {
+    uint64_t l1_table_offset;
+    uint32_t l1_size;
+    char *id_str;
+    char *name;
+    uint64_t disk_size;
+    uint64_t vm_state_size;
+    uint32_t date_sec;
+    uint32_t date_nsec;
+    uint64_t vm_clock_nsec;
+    uint64_t icount;                    /* UINT64_MAX: not recorded */
+    uint32_t extra_data_size;           /* as read; rewritten as >= 24 */
+    uint8_t *unknown_extra;             /* extra data past the 24 bytes */
+} Qcow2Snapshot;
+
+/*
+ * qcow2_snapshots_read:
+ * @bs: a node whose header fields are set (nb_snapshots, snapshots_offset)
+ * @errp: 7.2's messages ("Too much extra metadata in snapshot table
+ *        entry 0", "Snapshot table is too big", ...)
+ * Load the snapshot table into s->snapshots.  Returns: 0, or -errno.
+ */
+int qcow2_snapshots_read(BlockDriverState *bs, Error **errp);
+
+/* qcow2_snapshots_free: free s->snapshots (the node is closing). */
+void qcow2_snapshots_free(BlockDriverState *bs);
+
+/* BlockDriver snapshot callbacks (see block_int.h). */
+int qcow2_snapshot_create(BlockDriverState *bs, QEMUSnapshotInfo *sn_info);
+int qcow2_snapshot_goto(BlockDriverState *bs, const char *snapshot_id,
+                        Error **errp);
+int qcow2_snapshot_delete(BlockDriverState *bs, const char *snapshot_id,
+                          const char *name, Error **errp);
+int qcow2_snapshot_list(BlockDriverState *bs, QEMUSnapshotInfo **psn_tab);
+
+/* ------------------------------------------------------------------ */
+/* qcow2-compress.c: compressed cluster writes                         */
+/* ------------------------------------------------------------------ */
+
+/* qcow2_pwritev_compressed: BlockDriver.bdrv_pwritev_compressed (whole
+ * clusters, or up to the end of the disk; 0 bytes rounds the file up to
+ * whole sectors).  Returns: 0, or -errno. */
+int qcow2_pwritev_compressed(BlockDriverState *bs, int64_t offset,
+                             int64_t bytes, QEMUIOVector *qiov);
+
+/* ------------------------------------------------------------------ */
+/* qcow2-check.c: consistency check and repair                         */
+/* ------------------------------------------------------------------ */
+
+/*
+ * qcow2_check:
+ * BlockDriver.bdrv_check: recount every reference (header, L1/L2 tables
+ * and clusters, snapshots, refcount structures, LUKS header area,
+ * bitmaps), compare with the refcounts, check the COPIED flags, and
+ * repair what @fix allows, rebuilding the refcount structures if they
+ * are broken.  After a repair that leaves no corruption the dirty and
+ * corrupt bits are cleared.  Findings are printed to stderr in 7.2's
+ * words.
+ * Returns: 0 (findings are in @res), or -errno.
+ */
+int qcow2_check(BlockDriverState *bs, BdrvCheckResult *res,
+                BdrvCheckMode fix);
 
 /* ------------------------------------------------------------------ */
 /* qcow2-create.c: image creation and resizing                         */

@@ -35,6 +35,9 @@ typedef struct BdrvChild {
 #define BDRV_O_PROTECT_METADATA 0x200000
 /* Internal: the protocol node waits for bdrv_lock() before locking. */
 #define BDRV_O_DEFER_LOCKS  0x400000
+/* Opened by qemu-img check: no automatic repair of dirty images, and a
+ * corrupt image may be opened read-write to be repaired. */
+#define BDRV_O_CHECK        0x1000
 
 /* Request flags. */
 typedef enum BdrvRequestFlags {
@@ -201,6 +204,145 @@ int bdrv_measure(const BlockDriver *drv, const QObject *opts,
 int bdrv_amend_options(BlockDriverState *bs, QObject *opts, bool force,
                        Error **errp);
 
+/*
+ * bdrv_change_backing_file:
+ * @bs: an open, writable node
+ * @backing_file: the backing file name to record, as given (relative
+ *                names are relative to @bs's directory), or NULL to
+ *                record none
+ * @backing_fmt: the backing format to record, or NULL for none (it
+ *               needs @backing_file)
+ * @errp: the reason only, as 7.2's qemu-img rebase prints it after
+ *        "Could not change the backing file to '%s': " ("No space left
+ *        in the file header", "Operation not supported", ...)
+ *
+ * Rewrite the backing file reference in @bs's metadata and in
+ * bs->backing_file / bs->backing_format.  The open backing node, if
+ * any, is not changed.
+ * Returns: 0, or -errno (-ENOTSUP: the format has no backing files).
+ */
+int bdrv_change_backing_file(BlockDriverState *bs, const char *backing_file,
+                             const char *backing_fmt, Error **errp);
+
+/*
+ * bdrv_make_empty:
+ * @bs: an open, writable node
+ * @errp: e.g. "Image format 'raw' cannot be emptied"
+ *
+ * Make every guest range of @bs unallocated, so that reads fall through
+ * to the backing file (qemu-img commit, unless -d).
+ * Returns: 0, or -errno (-ENOTSUP: the format cannot).
+ */
+int bdrv_make_empty(BlockDriverState *bs, Error **errp);
+
+/* An internal snapshot, as QEMU 7.2's QEMUSnapshotInfo. */
+typedef struct QEMUSnapshotInfo {
+    char id_str[128];           /* unique id, "1", "2", ... */
+    char name[256];             /* user-defined tag */
+    uint64_t vm_state_size;     /* bytes of VM state (0 from qemu-img) */
+    uint32_t date_sec;          /* UTC creation time */
+    uint32_t date_nsec;
+    uint64_t vm_clock_nsec;     /* guest clock */
+    uint64_t icount;            /* record/replay count; UINT64_MAX: none */
+} QEMUSnapshotInfo;
+
+/*
+ * bdrv_snapshot_create:
+ * @bs: an open, writable node
+ * @sn_info: name and date of the new snapshot; id_str empty to choose
+ *           the next free number
+ * Returns: 0, or -errno (-ENOTSUP: the format has no internal snapshots;
+ * 7.2 reports only the errno here).
+ */
+int bdrv_snapshot_create(BlockDriverState *bs, QEMUSnapshotInfo *sn_info);
+
+/*
+ * bdrv_snapshot_goto:
+ * @snapshot_id: the id, or else the name, of the snapshot to apply
+ * @errp: e.g. "Failed to load snapshot: No such file or directory"
+ * Make the snapshot's data the active data.  Returns: 0, or -errno.
+ */
+int bdrv_snapshot_goto(BlockDriverState *bs, const char *snapshot_id,
+                       Error **errp);
+
+/*
+ * bdrv_snapshot_delete:
+ * @snapshot_id, @name: the snapshot (both must match; either may be NULL)
+ * Returns: 0, or -errno.
+ */
+int bdrv_snapshot_delete(BlockDriverState *bs, const char *snapshot_id,
+                         const char *name, Error **errp);
+
+/*
+ * bdrv_snapshot_list:
+ * @psn_info: receives the snapshots (caller frees with g_free()), or NULL
+ *            when there are none
+ * Returns: the number of snapshots, or -errno (-ENOTSUP).
+ */
+int bdrv_snapshot_list(BlockDriverState *bs, QEMUSnapshotInfo **psn_info);
+
+/*
+ * bdrv_snapshot_find:
+ * @sn_info: receives the snapshot whose id, or else name, is @name
+ * Returns: 0, or -errno (-ENOENT).
+ */
+int bdrv_snapshot_find(BlockDriverState *bs, QEMUSnapshotInfo *sn_info,
+                       const char *name);
+
+/*
+ * bdrv_pwritev_compressed:
+ * @child: a node whose format can store compressed clusters
+ * @offset: cluster aligned
+ * @bytes: whole clusters, or less at the end of the disk; 0 to mark the
+ *         end of compressed output (the file is rounded up to sectors)
+ * @qiov: the data (may be NULL when @bytes is 0)
+ * Write each cluster compressed (stored uncompressed when that is not
+ * smaller); clusters must not have host clusters yet (-EIO).
+ * Returns: 0, or -errno (-ENOTSUP: the format cannot, -EINVAL: bad
+ * alignment).
+ */
+int bdrv_pwritev_compressed(BdrvChild *child, int64_t offset, int64_t bytes,
+                            QEMUIOVector *qiov);
+
+/* bdrv_driver_supports_compressed_writes: Returns: whether format @drv
+ * can store compressed clusters. */
+bool bdrv_driver_supports_compressed_writes(const BlockDriver *drv);
+
+/* What bdrv_check() may repair. */
+typedef enum BdrvCheckMode {
+    BDRV_FIX_LEAKS = 1,         /* -r leaks */
+    BDRV_FIX_ERRORS = 2,        /* with BDRV_FIX_LEAKS: -r all */
+} BdrvCheckMode;
+
+/* The outcome of bdrv_check(), as QEMU 7.2's BdrvCheckResult. */
+typedef struct BdrvCheckResult {
+    int corruptions;            /* errors left in the image */
+    int leaks;                  /* leaked clusters left */
+    int check_errors;           /* the check itself could not complete */
+    int corruptions_fixed;
+    int leaks_fixed;
+    int64_t image_end_offset;   /* 0: unknown */
+    int64_t total_clusters;     /* guest clusters */
+    int64_t allocated_clusters;
+    int64_t fragmented_clusters;
+    int64_t compressed_clusters;
+} BdrvCheckResult;
+
+/*
+ * bdrv_check:
+ * @bs: an open node (opened with BDRV_O_CHECK, and BDRV_O_RDWR to fix)
+ * @res: receives the findings (zeroed first)
+ * @fix: what to repair, 0 to only look
+ *
+ * Check the consistency of the format's metadata.  Like 7.2, the format
+ * driver describes each finding on stderr as it goes ("Leaked cluster
+ * ...", "Repairing ...").
+ * Returns: 0 (also when problems were found: see @res), -ENOTSUP when
+ * the format has no checks, or another -errno when the check failed.
+ */
+int bdrv_check(BlockDriverState *bs, BdrvCheckResult *res,
+               BdrvCheckMode fix);
+
 /* Lookups of drivers by name; NULL when unknown. */
 const BlockDriver *bdrv_find_format(const char *name);
 
@@ -237,6 +379,16 @@ char *bdrv_get_full_backing_filename(const BlockDriverState *bs);
 /* Returns: @name resolved relative to the directory of @base (caller
  * frees). */
 char *bdrv_path_combine(const char *base, const char *name);
+/*
+ * bdrv_find_backing_image:
+ * @bs: the top of an open backing chain
+ * @name: a backing file name as a user gives it (relative names are
+ *        relative to the directory of each image in turn)
+ * Returns: the node below @bs (not @bs itself) that @name designates, as
+ * 7.2's qemu-img commit -b and rebase find it, or NULL (borrowed).
+ */
+BlockDriverState *bdrv_find_backing_image(BlockDriverState *bs,
+                                          const char *name);
 bool bdrv_is_encrypted(const BlockDriverState *bs);
 /* Returns: whether the format was guessed (no "driver" was given). */
 bool bdrv_format_was_probed(const BlockDriverState *bs);
