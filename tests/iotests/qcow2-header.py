@@ -6,6 +6,7 @@
 #   set FIELD VALUE          set a header field (names as in the spec)
 #   add-ext TYPE HEXDATA     add a header extension before the end marker
 #   set-ext-len TYPE LEN     change the length field of an extension
+#   del-ext TYPE             remove an extension (later ones move up)
 #   feature ENTRY TYPE BIT   change type and bit of a feature table entry
 # Several commands may follow each other.  Values accept 0x prefixes.
 import struct
@@ -85,6 +86,16 @@ def cmd_set_ext_len(f, etype, length):
     f.write(struct.pack('>I', int(length, 0)))
 
 
+def cmd_del_ext(f, etype):
+    off, length = find_ext(f, int(etype, 0))
+    end = [o for o, t, _ in extensions(f) if t == 0][0] + 8
+    size = 8 + ((length + 7) & ~7)
+    f.seek(off + size)
+    rest = f.read(end - off - size)
+    f.seek(off)
+    f.write(rest + b'\0' * size)
+
+
 def cmd_feature(f, entry, ftype, bit):
     off, _ = find_ext(f, FEATURE_TABLE)
     f.seek(off + 8 + 48 * int(entry))
@@ -95,6 +106,7 @@ COMMANDS = {
     'set': (cmd_set, 2),
     'add-ext': (cmd_add_ext, 2),
     'set-ext-len': (cmd_set_ext_len, 2),
+    'del-ext': (cmd_del_ext, 1),
     'feature': (cmd_feature, 3),
 }
 
