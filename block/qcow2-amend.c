@@ -89,12 +89,49 @@ static bool option_is_unchanged(BlockDriverState *bs, const QObject *opts,
     return false;
 }
 
+/*
+ * [qcrypt-img] encrypt.header-layout=pointer|inline moves the LUKS header
+ * between the layouts in place, without the key.  Removes the option from
+ * @opts; *@done tells whether it was there.
+ */
+static int amend_header_layout(BlockDriverState *bs, QObject *opts,
+                               bool *done, Error **errp)
+{
+    g_autofree char *layout = NULL;
+    const char *value = qdict_get_str(opts, "encrypt.header-layout");
+    BDRVQcow2State *s = bs->opaque;
+
+    *done = value != NULL;
+    if (!value) {
+        return 0;
+    }
+    layout = g_strdup(value);
+    qdict_del(opts, "encrypt.header-layout");
+    if (strcmp(layout, "pointer") && strcmp(layout, "inline")) {
+        error_setg(errp, "Parameter 'encrypt.header-layout' does not accept "
+                   "value '%s'", layout);
+        return -EINVAL;
+    }
+    if (!s->crypto || QCOW2_CRYPT_LUKS != s->crypt_method_header) {
+        error_setg(errp, "Can't amend encryption options - encryption "
+                   "not present");
+        return -EINVAL;
+    }
+    return qcow2_crypto_set_layout(bs, 0 == strcmp(layout, "inline"), errp);
+}
+
 int qcow2_amend_options(BlockDriverState *bs, QObject *opts, bool force,
                         Error **errp)
 {
     Qcow2AmendOptions o = { 0 };
-    bool update;
-    int ret = check_encrypt_options(bs, opts, &update, errp);
+    bool update, moved;
+    int ret = amend_header_layout(bs, opts, &moved, errp);
+
+    /* Alone, the layout change is the whole amend. */
+    if (ret < 0 || (moved && 0 == qdict_size(opts))) {
+        return ret;
+    }
+    ret = check_encrypt_options(bs, opts, &update, errp);
 
     for (const QDictEntry *e = qdict_first(opts); ret >= 0 && e;
          e = qdict_next(opts, e)) {

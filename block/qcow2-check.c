@@ -124,7 +124,8 @@ static const char *ol_find(const BDRVQcow2State *s, int ign, uint64_t start,
 {
     const Qcow2Snapshot *sn = s->snapshots;
 
-    if (!(ign & OL_MAIN_HEADER) && ol_hit(start, bytes, 0, s->cluster_size)) {
+    if (!(ign & OL_MAIN_HEADER) &&
+        ol_hit(start, bytes, 0, s->header_clusters << s->cluster_bits)) {
         return "qcow2_header";
     }
     if (!(ign & OL_ACTIVE_L1) && ol_hit(start, bytes, s->l1_table_offset,
@@ -739,7 +740,8 @@ static int check_calculate(BlockDriverState *bs, BdrvCheckResult *res,
             return ret;
         }
     }
-    ret = check_count_range(bs, res, t, 0, s->cluster_size);
+    ret = check_count_range(bs, res, t, 0,
+                            s->header_clusters << s->cluster_bits);
     if (ret >= 0) {
         ret = check_l1(bs, res, t, s->l1_table_offset, s->l1_size,
                        CHECK_FRAG_INFO, fix);

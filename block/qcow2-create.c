@@ -16,6 +16,8 @@ typedef struct Qcow2CreateEncrypt {
     bool has_format;
     int format;                         /* 0 aes, 1 luks */
     QCryptoBlockCreateOptions luks;
+    bool has_header_layout;
+    int header_layout;                  /* 0 pointer, 1 inline */
 } Qcow2CreateEncrypt;
 
 typedef struct Qcow2CreateOptions {
@@ -69,6 +71,13 @@ static const QEnumLookup encrypt_format_lookup = {
     .size = G_N_ELEMENTS(encrypt_format_names),
 };
 
+/* [qcrypt-img] Where the LUKS header goes (qcow2-encryption.txt 3). */
+static const char *const header_layout_names[] = { "pointer", "inline" };
+static const QEnumLookup header_layout_lookup = {
+    .array = header_layout_names,
+    .size = G_N_ELEMENTS(header_layout_names),
+};
+
 static const char *const compression_type_names[] = { "zlib", "zstd" };
 static const QEnumLookup compression_type_lookup = {
     .array = compression_type_names,
@@ -109,6 +118,12 @@ static const QOptDesc qcow2_encrypt_create_opts[] = {
         .name = "iter-time", .type = QOPT_TYPE_NUMBER,
         .help = "Time to spend in PBKDF in milliseconds",
         LUKS_FIELD(iter_time),
+    }, {
+        .name = "header-layout", .type = QOPT_TYPE_ENUM,
+        .help = "Where the LUKS header is stored: 'pointer' (default, "
+                "readable by QEMU) or 'inline' (qcrypt-img only)",
+        .enum_lookup = &header_layout_lookup, ENC_FIELD(header_layout),
+        .hidden = true,
     },
     { .name = NULL }
 };
@@ -188,6 +203,7 @@ typedef struct Qcow2CreateParams {
     const char *backing_fmt;
     bool has_encrypt;
     QCryptoBlockCreateOptions encrypt;  /* strings borrowed from the opts */
+    uint64_t header_clusters;           /* > 1 with an inline LUKS header */
 } Qcow2CreateParams;
 
 static int parse_version(const Qcow2CreateOptions *o, int *version,
@@ -394,6 +410,37 @@ static void get_encryption(const Qcow2CreateOptions *o, Qcow2CreateParams *p)
                         ? QCRYPTO_BLOCK_FORMAT_QCOW
                         : QCRYPTO_BLOCK_FORMAT_LUKS;
     p->has_encrypt = true;
+    p->header_clusters = 1;
+}
+
+/*
+ * [qcrypt-img] For the inline layout, place the phdr right after the
+ * first extension header and size the header area (clusters 0..n-1).
+ */
+static int get_inline_layout(const Qcow2CreateOptions *o,
+                             Qcow2CreateParams *p, Error **errp)
+{
+    uint64_t len;
+    uint64_t start = p->version >= 3 ? QCOW2_HEADER_LENGTH
+                                     : QCOW2_V2_HEADER_LENGTH;
+
+    if (!o->encrypt.has_header_layout || 0 == o->encrypt.header_layout) {
+        return 0;
+    }
+    if (!p->has_encrypt || QCRYPTO_BLOCK_FORMAT_LUKS != p->encrypt.format) {
+        error_setg(errp, "encrypt.header-layout=inline requires "
+                   "encrypt.format=luks");
+        return -EINVAL;
+    }
+    p->encrypt.inline_offset = start + sizeof(Qcow2ExtHeaderDisk);
+    if (!qcrypto_block_calculate_payload_offset(&p->encrypt, "encrypt.",
+                                                &len, errp)) {
+        return -EINVAL;
+    }
+    p->header_clusters = DIV_ROUND_UP(p->encrypt.inline_offset + len +
+                                      QCOW2_LUKS_INLINE_TAIL,
+                                      1ULL << p->cluster_bits);
+    return 0;
 }
 
 /* Validate the options in the order QEMU 7.2 does. */
@@ -424,6 +471,9 @@ static int check_create_options(const Qcow2CreateOptions *o,
     if (ret >= 0) {
         ret = check_compression(o, p, errp);
     }
+    if (ret >= 0) {
+        ret = get_inline_layout(o, p, errp);
+    }
     return ret;
 }
 
@@ -435,12 +485,13 @@ static int write_initial_layout(const char *filename,
                                 const Qcow2CreateParams *p, Error **errp)
 {
     uint64_t cluster_size = 1ULL << p->cluster_bits;
+    uint64_t reftable = MAX(p->header_clusters, 1) * cluster_size;
     g_autofree uint8_t *buf = g_malloc0(2 * cluster_size);
     Qcow2Header h = {
         .magic = QCOW2_MAGIC,
         .version = p->version,
         .cluster_bits = p->cluster_bits,
-        .refcount_table_offset = cluster_size,
+        .refcount_table_offset = reftable,
         .refcount_table_clusters = 1,
         .refcount_order = p->refcount_order,
         .header_length = QCOW2_HEADER_LENGTH,
@@ -467,8 +518,8 @@ static int write_initial_layout(const char *filename,
     ret = bdrv_pwrite(file, 0, cluster_size, buf, 0);
     if (ret >= 0) {
         memset(buf, 0, cluster_size);
-        stq_be_p(buf, 2 * cluster_size);
-        ret = bdrv_pwrite(file, cluster_size, 2 * cluster_size, buf, 0);
+        stq_be_p(buf, reftable + cluster_size);
+        ret = bdrv_pwrite(file, reftable, 2 * cluster_size, buf, 0);
     }
     if (ret < 0) {
         error_setg_errno(errp, -ret, "Could not write qcow2 header");
@@ -502,16 +553,20 @@ static int set_up_image(BlockDriverState *bs, const Qcow2CreateParams *p,
 {
     BDRVQcow2State *s = bs->opaque;
     BdrvChild root = { .bs = bs, .name = (char *)"create" };
+    uint64_t header_clusters = MAX(p->header_clusters, 1);
     int64_t offset;
     int ret;
 
-    offset = qcow2_alloc_clusters(bs, 3 * s->cluster_size);
+    offset = qcow2_alloc_clusters(bs, (header_clusters + 2) *
+                                      s->cluster_size);
     if (offset < 0) {
         error_setg_errno(errp, (int)-offset, "Could not allocate clusters "
                          "for qcow2 header and refcount table");
         return (int)offset;
     }
     assert(0 == offset);
+    /* The inline LUKS header will fill clusters 1..n-1. */
+    s->header_clusters = header_clusters;
     ret = qcow2_update_header(bs);
     if (ret < 0) {
         error_setg_errno(errp, -ret, "Could not write qcow2 header");

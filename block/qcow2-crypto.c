@@ -1,21 +1,32 @@
 /*
- * qcow2 encryption: the LUKS header area ("Full disk encryption header
- * pointer", qcow2.txt) and the legacy AES scheme, through QCryptoBlock.
+ * qcow2 encryption: the LUKS header area (pointer extension of qcow2.txt,
+ * or inline, docs/specs/qcow2-encryption.txt 3.2) and legacy AES.
  */
 #include "qemu/osdep.h"
 
 #include "block/qcow2.h"
 
-/* Check that [@offset, @offset + @len) lies inside the LUKS header area. */
+/*
+ * Map [@offset, @offset + @len) of the LUKS code's view to a host offset,
+ * checking that it lies inside the LUKS header.  Pointer layout: offsets
+ * are relative to the area.  Inline layout: the LUKS code was opened with
+ * inline_offset, so its offsets are already file offsets, and the window
+ * is the extension's data.
+ */
 static int hdr_check_range(const BDRVQcow2State *s, size_t offset,
-                           size_t len, Error **errp)
+                           size_t len, uint64_t *host, Error **errp)
 {
-    if (len > s->crypto_header.length ||
-        offset > s->crypto_header.length - len) {
+    const Qcow2CryptoExt *w = s->luks_inline.length ? &s->luks_inline
+                                                    : &s->crypto_header;
+    uint64_t base = s->luks_inline.length ? s->luks_inline.offset : 0;
+
+    if (offset < base || len > w->length ||
+        offset - base > w->length - len) {
         /* 7.2's words for reads beyond the extension's "length". */
         error_setg(errp, "Request for data outside of extension header");
         return -EINVAL;
     }
+    *host = s->luks_inline.length ? offset : s->crypto_header.offset + offset;
     return 0;
 }
 
@@ -24,13 +35,13 @@ static int hdr_read(QCryptoBlock *block, size_t offset, uint8_t *buf,
 {
     BlockDriverState *bs = opaque;
     BDRVQcow2State *s = bs->opaque;
-    int ret = hdr_check_range(s, offset, buflen, errp);
+    uint64_t host;
+    int ret = hdr_check_range(s, offset, buflen, &host, errp);
 
     if (ret < 0) {
         return ret;
     }
-    ret = bdrv_pread(bs->file, s->crypto_header.offset + offset, buflen, buf,
-                     0);
+    ret = bdrv_pread(bs->file, host, buflen, buf, 0);
     if (ret < 0) {
         error_setg_errno(errp, -ret, "Could not read encryption header");
     }
@@ -42,13 +53,13 @@ static int hdr_write(QCryptoBlock *block, size_t offset, const uint8_t *buf,
 {
     BlockDriverState *bs = opaque;
     BDRVQcow2State *s = bs->opaque;
-    int ret = hdr_check_range(s, offset, buflen, errp);
+    uint64_t host;
+    int ret = hdr_check_range(s, offset, buflen, &host, errp);
 
     if (ret < 0) {
         return ret;
     }
-    ret = bdrv_pwrite(bs->file, s->crypto_header.offset + offset, buflen,
-                      buf, 0);
+    ret = bdrv_pwrite(bs->file, host, buflen, buf, 0);
     if (ret < 0) {
         error_setg_errno(errp, -ret, "Could not write encryption header");
     }
@@ -78,7 +89,66 @@ static int hdr_init(QCryptoBlock *block, size_t headerlen, void *opaque,
     }
     s->crypto_header.offset = offset;
     s->crypto_header.length = headerlen;
+    s->luks_inline.length = 0;
     ret = bdrv_pwrite_zeroes(bs->file, offset, clusterlen, 0);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "Could not zero fill encryption "
+                         "header");
+    }
+    return ret;
+}
+
+uint64_t qcow2_crypto_inline_clusters(const BDRVQcow2State *s,
+                                      uint64_t data_offset, uint64_t length)
+{
+    return qcow2_size_to_clusters(s, data_offset + length +
+                                     QCOW2_LUKS_INLINE_TAIL);
+}
+
+/*
+ * Inline layout: the header area must already span the extension (create
+ * reserves it; a move claims clusters 1..n-1, which must be free).
+ */
+static int hdr_init_inline(QCryptoBlock *block, size_t headerlen,
+                           void *opaque, Error **errp)
+{
+    BlockDriverState *bs = opaque;
+    BDRVQcow2State *s = bs->opaque;
+    uint64_t offset = qcow2_header_ext_start(s) + sizeof(Qcow2ExtHeaderDisk);
+    uint64_t n = qcow2_crypto_inline_clusters(s, offset, headerlen);
+    int ret;
+
+    if (headerlen > UINT32_MAX) {
+        error_setg(errp, "LUKS header of %zu bytes is too large for a "
+                   "header extension", headerlen);
+        return -EINVAL;
+    }
+    for (uint64_t i = s->header_clusters; i < n; i++) {
+        uint64_t refcount;
+
+        ret = qcow2_get_refcount(bs, i, &refcount);
+        if (ret < 0 || refcount) {
+            error_setg(errp, "Cannot move the LUKS header inline: cluster "
+                       "%" PRIu64 " is in use (the header needs clusters "
+                       "0 to %" PRIu64 ")", i, n - 1);
+            return -ENOSPC;
+        }
+    }
+    if (n > s->header_clusters) {
+        ret = qcow2_update_refcount(bs, s->header_clusters << s->cluster_bits,
+                                    (n - s->header_clusters) <<
+                                    s->cluster_bits, 1, false,
+                                    QCOW2_DISCARD_NEVER);
+        if (ret < 0) {
+            error_setg_errno(errp, -ret, "Could not allocate the inline "
+                             "LUKS header");
+            return ret;
+        }
+        s->header_clusters = n;
+    }
+    s->luks_inline.offset = offset;
+    s->luks_inline.length = headerlen;
+    ret = bdrv_pwrite_zeroes(bs->file, offset, headerlen, 0);
     if (ret < 0) {
         error_setg_errno(errp, -ret, "Could not zero fill encryption "
                          "header");
@@ -94,7 +164,7 @@ int qcow2_crypto_open(BlockDriverState *bs, Error **errp)
 
     assert(s->crypt_method_header && !s->crypto);
     if (QCOW2_CRYPT_LUKS == s->crypt_method_header &&
-        !s->crypto_header.offset) {
+        !s->crypto_header.offset && !s->luks_inline.length) {
         /*
          * 7.2 crashes in `qemu-img info` here; newer QEMU reports the
          * error for every open, and so do we.
@@ -102,9 +172,21 @@ int qcow2_crypto_open(BlockDriverState *bs, Error **errp)
         error_setg(errp, "Missing CRYPTO header for crypt method 2");
         return -EINVAL;
     }
+    s->crypto_opts.inline_offset = s->luks_inline.length
+                                   ? s->luks_inline.offset : 0;
     s->crypto = qcrypto_block_open(&s->crypto_opts, "encrypt.", hdr_read, bs,
                                    cflags, errp);
-    return s->crypto ? 0 : -EINVAL;
+    if (!s->crypto) {
+        return -EINVAL;
+    }
+    if (s->luks_inline.length &&
+        qcrypto_block_get_payload_offset(s->crypto) !=
+        s->luks_inline.length) {
+        error_setg(errp, "Inline LUKS header extension size %" PRIu64
+                   " is invalid", s->luks_inline.length);
+        return -EINVAL;
+    }
+    return 0;
 }
 
 int qcow2_crypto_set_up(BlockDriverState *bs,
@@ -116,8 +198,10 @@ int qcow2_crypto_set_up(BlockDriverState *bs,
 
     s->crypt_method_header = QCRYPTO_BLOCK_FORMAT_QCOW == opts->format
                              ? QCOW2_CRYPT_AES : QCOW2_CRYPT_LUKS;
-    crypto = qcrypto_block_create(opts, "encrypt.", hdr_init, hdr_write, bs,
-                                  errp);
+    crypto = qcrypto_block_create(opts, "encrypt.",
+                                  opts->inline_offset ? hdr_init_inline
+                                                      : hdr_init,
+                                  hdr_write, bs, errp);
     if (!crypto) {
         return -EINVAL;
     }
@@ -148,6 +232,64 @@ int qcow2_crypto_amend(BlockDriverState *bs,
     return ret;
 }
 
+int qcow2_crypto_set_layout(BlockDriverState *bs, bool inline_layout,
+                            Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    Qcow2CryptoExt old_ptr = s->crypto_header;
+    uint64_t old_clusters = s->header_clusters;
+    uint64_t inline_offset;
+    int ret;
+
+    if (QCOW2_CRYPT_LUKS != s->crypt_method_header || !s->crypto) {
+        error_setg(errp, "The LUKS header layout can only be changed for "
+                   "LUKS encrypted images");
+        return -EINVAL;
+    }
+    if (inline_layout == !!s->luks_inline.length) {
+        return 0;
+    }
+    inline_offset = inline_layout ? qcow2_header_ext_start(s) +
+                                    sizeof(Qcow2ExtHeaderDisk) : 0;
+    /* Reads use the old layout; the init callback switches to the new. */
+    if (qcrypto_block_move_header(s->crypto, inline_offset, hdr_read,
+                                  inline_layout ? hdr_init_inline : hdr_init,
+                                  hdr_write, bs, errp) < 0) {
+        return -EINVAL;
+    }
+    if (inline_layout) {
+        s->crypto_header = (Qcow2CryptoExt) { 0 };
+    }
+    ret = qcow2_update_header(bs);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "Could not write the qcow2 header");
+        return ret;
+    }
+    /* The new header is in place: only now release the old area. */
+    if (inline_layout) {
+        qcow2_free_clusters(bs, old_ptr.offset,
+                            ROUND_UP(old_ptr.length, s->cluster_size),
+                            QCOW2_DISCARD_NEVER);
+    } else if (old_clusters > 1) {
+        qcow2_free_clusters(bs, s->cluster_size,
+                            (old_clusters - 1) << s->cluster_bits,
+                            QCOW2_DISCARD_NEVER);
+        s->header_clusters = 1;
+    }
+    s->crypto_opts.inline_offset = inline_offset;
+    /* Opened without I/O, close writes no caches: write them here. */
+    ret = qcow2_write_caches(bs);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "Could not write the refcounts");
+        return ret;
+    }
+    ret = bdrv_flush(bs->file->bs);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "Could not flush the image");
+    }
+    return ret;
+}
+
 QObject *qcow2_crypto_get_info(BDRVQcow2State *s)
 {
     QObject *info = s->crypto ? qcrypto_block_get_info(s->crypto)
@@ -157,6 +299,10 @@ QObject *qcow2_crypto_get_info(BDRVQcow2State *s)
      * "uuid" and "cipher-mode" exactly as 7.2 prints it. */
     qdict_put_str(info, "format", QCOW2_CRYPT_AES == s->crypt_method_header
                                   ? "aes" : "luks");
+    /* Pointer images print exactly what 7.2 prints. */
+    if (s->luks_inline.length) {
+        qdict_put_str(info, "header-layout", "inline");
+    }
     return info;
 }
 

@@ -149,7 +149,13 @@ static int check_header_basics(const Qcow2Header *h, Error **errp)
         error_setg(errp, "qcow2 header exceeds cluster size");
         return -EINVAL;
     }
-    if (h->backing_file_offset > (1u << h->cluster_bits)) {
+    /*
+     * [qcrypt-img] An inline LUKS header puts the name after cluster 0;
+     * for LUKS images read_backing_name() checks it once the header area
+     * is known.
+     */
+    if (h->backing_file_offset > (1u << h->cluster_bits) &&
+        QCOW2_CRYPT_LUKS != h->crypt_method) {
         error_setg(errp, "Invalid backing file offset");
         return -EINVAL;
     }
@@ -394,6 +400,11 @@ static int read_ext_crypto(BlockDriverState *bs, uint64_t offset,
                    "encryption method");
         return -EINVAL;
     }
+    if (s->luks_inline.length) {
+        error_setg(errp, "Image has both a CRYPTO header pointer and an "
+                   "inline LUKS header");
+        return -EINVAL;
+    }
     if (len != sizeof(disk)) {
         error_setg(errp, "CRYPTO header extension size %" PRIu32 ", but "
                    "expected size %zu", len, sizeof(disk));
@@ -413,6 +424,43 @@ static int read_ext_crypto(BlockDriverState *bs, uint64_t offset,
         return -EINVAL;
     }
     /* 7.2 opens the LUKS header right here, while reading extensions. */
+    return s->crypto ? 0 : qcow2_crypto_open(bs, errp);
+}
+
+/*
+ * [qcrypt-img] The inline LUKS extension: record where its data is (the
+ * LUKS code checks the key material against it) and open the header as
+ * for the pointer.
+ */
+static int read_ext_luks_inline(BlockDriverState *bs, uint64_t offset,
+                                uint32_t len, Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+
+    if (s->crypt_method_header != QCOW2_CRYPT_LUKS) {
+        error_setg(errp, "Inline LUKS header extension only expected with "
+                   "LUKS encryption method");
+        return -EINVAL;
+    }
+    if (s->crypto_header.offset || s->luks_inline.length) {
+        error_setg(errp, "Image has both a CRYPTO header pointer and an "
+                   "inline LUKS header");
+        return -EINVAL;
+    }
+    /* First, so that its position never changes with the others. */
+    if (offset != qcow2_header_ext_start(s) + sizeof(Qcow2ExtHeaderDisk)) {
+        error_setg(errp, "Inline LUKS header extension must be the first "
+                   "header extension");
+        return -EINVAL;
+    }
+    if (len < QCOW2_LUKS_PHDR_SIZE || len % 512) {
+        error_setg(errp, "Inline LUKS header extension size %" PRIu32
+                   " is invalid", len);
+        return -EINVAL;
+    }
+    s->luks_inline.offset = offset;
+    s->luks_inline.length = len;
+    s->header_clusters = qcow2_crypto_inline_clusters(s, offset, len);
     return s->crypto ? 0 : qcow2_crypto_open(bs, errp);
 }
 
@@ -512,6 +560,8 @@ static int read_one_ext(BlockDriverState *bs, uint32_t magic,
         return 0;
     case QCOW2_EXT_CRYPTO_HEADER:
         return read_ext_crypto(bs, offset, len, errp);
+    case QCOW2_EXT_LUKS_INLINE:
+        return read_ext_luks_inline(bs, offset, len, errp);
     case QCOW2_EXT_BITMAPS:
         return read_ext_bitmaps(bs, offset, len, errp);
     default:
@@ -538,6 +588,7 @@ static int read_one_ext(BlockDriverState *bs, uint32_t magic,
 static int read_extensions(BlockDriverState *bs, uint64_t start,
                            uint64_t end, Error **errp)
 {
+    BDRVQcow2State *s = bs->opaque;
     uint64_t offset = start;
     Qcow2ExtHeaderDisk disk;
     int ret;
@@ -554,6 +605,12 @@ static int read_extensions(BlockDriverState *bs, uint64_t start,
         magic = be32_to_cpu(disk.magic);
         len = be32_to_cpu(disk.len);
         offset += sizeof(disk);
+        /* [qcrypt-img] The inline LUKS header makes the area longer. */
+        if (QCOW2_EXT_LUKS_INLINE == magic && !s->luks_inline.length &&
+            end == s->cluster_size) {
+            end = MAX(end, qcow2_crypto_inline_clusters(s, offset, len) <<
+                           s->cluster_bits);
+        }
         if (offset > end || len > end - offset) {
             error_setg(errp, "Header extension too large");
             return -EINVAL;
@@ -581,8 +638,13 @@ static int read_backing_name(BlockDriverState *bs, const Qcow2Header *h,
     if (!h->backing_file_offset) {
         return 0;
     }
+    if (h->backing_file_offset > s->header_clusters * s->cluster_size) {
+        error_setg(errp, "Invalid backing file offset");
+        return -EINVAL;
+    }
     if (len > MIN(QCOW2_MAX_BACKING_NAME,
-                  s->cluster_size - h->backing_file_offset)) {
+                  s->header_clusters * s->cluster_size -
+                  h->backing_file_offset)) {
         error_setg(errp, "Backing file name too long");
         return -EINVAL;
     }
@@ -655,7 +717,10 @@ static int header_add_feature_table(HeaderBuf *hb)
     return header_add_ext(hb, QCOW2_EXT_FEATURE_TABLE, table, sizeof(table));
 }
 
-/* Append the extensions in QEMU 7.2's order, then the end marker. */
+/*
+ * Append the extensions in QEMU 7.2's order, then the end marker.  The
+ * inline LUKS extension, if any, was written first by the caller.
+ */
 static int header_add_extensions(BlockDriverState *bs, HeaderBuf *hb)
 {
     BDRVQcow2State *s = bs->opaque;
@@ -726,17 +791,55 @@ static void header_from_state(BlockDriverState *bs, Qcow2Header *h)
     };
 }
 
+/*
+ * [qcrypt-img] With the inline LUKS extension, the header is the part up
+ * to its data (written here) and the tail after it (returned in @hb); the
+ * LUKS data in between belongs to the LUKS code and is not rewritten.
+ */
+static void header_split_inline(BlockDriverState *bs, HeaderBuf *hb,
+                                uint8_t **tail, uint64_t *tail_offset)
+{
+    BDRVQcow2State *s = bs->opaque;
+    uint64_t area = s->header_clusters << s->cluster_bits;
+
+    assert(s->luks_inline.offset == hb->pos + sizeof(Qcow2ExtHeaderDisk));
+    stl_be_p(hb->buf + hb->pos, QCOW2_EXT_LUKS_INLINE);
+    stl_be_p(hb->buf + hb->pos + 4, s->luks_inline.length);
+    hb->pos += sizeof(Qcow2ExtHeaderDisk);
+    *tail_offset = s->luks_inline.offset + s->luks_inline.length;
+    assert(*tail_offset < area);
+    *tail = g_malloc0(area - *tail_offset);
+    hb->buf = *tail;
+    hb->size = area - *tail_offset;
+    hb->pos = 0;
+}
+
+/* The start of the header extensions of a freshly written header. */
+uint64_t qcow2_header_ext_start(const BDRVQcow2State *s)
+{
+    return s->qcow_version >= 3
+           ? QCOW2_HEADER_LENGTH + s->unknown_header_fields_size
+           : QCOW2_V2_HEADER_LENGTH;
+}
+
 int qcow2_update_header(BlockDriverState *bs)
 {
     BDRVQcow2State *s = bs->opaque;
     g_autofree uint8_t *buf = g_malloc0(s->cluster_size);
+    g_autofree uint8_t *tail = NULL;
+    uint64_t tail_offset = 0;
     HeaderBuf hb = { .buf = buf, .size = s->cluster_size };
     Qcow2HeaderDisk disk;
     Qcow2Header h;
+    size_t prefix;
     int ret;
 
     header_from_state(bs, &h);
-    hb.pos = s->qcow_version >= 3 ? h.header_length : QCOW2_V2_HEADER_LENGTH;
+    hb.pos = qcow2_header_ext_start(s);
+    if (s->luks_inline.length) {
+        header_split_inline(bs, &hb, &tail, &tail_offset);
+    }
+    prefix = tail ? s->luks_inline.offset : s->cluster_size;
     ret = header_add_extensions(bs, &hb);
     if (ret < 0) {
         return ret;
@@ -747,8 +850,8 @@ int qcow2_update_header(BlockDriverState *bs)
         if (hb.size - hb.pos < len) {
             return -ENOSPC;
         }
-        memcpy(buf + hb.pos, bs->backing_file, len);
-        h.backing_file_offset = hb.pos;
+        memcpy(hb.buf + hb.pos, bs->backing_file, len);
+        h.backing_file_offset = tail_offset + hb.pos;
         h.backing_file_size = len;
     }
     qcow2_header_to_disk(&h, &disk);
@@ -761,7 +864,13 @@ int qcow2_update_header(BlockDriverState *bs)
     } else {
         memcpy(buf, &disk, QCOW2_V2_HEADER_LENGTH);
     }
-    return bdrv_pwrite(bs->file, 0, s->cluster_size, buf, 0);
+    if (tail) {
+        ret = bdrv_pwrite(bs->file, tail_offset, hb.size, tail, 0);
+        if (ret < 0) {
+            return ret;
+        }
+    }
+    return bdrv_pwrite(bs->file, 0, prefix, buf, 0);
 }
 
 int qcow2_file_flush(BlockDriverState *bs)
@@ -1265,6 +1374,7 @@ static int qcow2_open(BlockDriverState *bs, QObject *options, int flags,
     s->discards = g_array_new(FALSE, FALSE, sizeof(Qcow2Discard));
     s->unknown_exts = g_ptr_array_new_with_free_func(unknown_ext_free);
     s->cluster_cache_offset = UINT64_MAX;
+    s->header_clusters = 1;
     ret = open_read_header(bs, &h, errp);
     if (ret < 0) {
         return ret;
@@ -1397,6 +1507,7 @@ const BlockDriver bdrv_qcow2 = {
     .bdrv_has_zero_init = qcow2_has_zero_init,
     .bdrv_create = qcow2_create,
     .create_opts = qcow2_create_opts,
+    .bdrv_measure = qcow2_measure,
     .bdrv_check = qcow2_check,
     .bdrv_amend_options = qcow2_amend_options,
     .amend_opts = qcow2_amend_opts,

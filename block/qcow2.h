@@ -73,6 +73,13 @@
 #define QCOW2_EXT_FEATURE_TABLE 0x6803f857u
 #define QCOW2_EXT_BITMAPS 0x23852875u
 #define QCOW2_EXT_CRYPTO_HEADER 0x0537be77u
+/* [qcrypt-img] LUKS header inline ("LUKS"), docs/specs/qcow2-encryption.txt */
+#define QCOW2_EXT_LUKS_INLINE 0x4c554b53u
+/* Bytes the header area keeps after the inline LUKS data for the rest of
+ * the header (extensions, end marker, backing file name). */
+#define QCOW2_LUKS_INLINE_TAIL 4096
+/* The LUKS1 phdr, the smallest inline extension. */
+#define QCOW2_LUKS_PHDR_SIZE 592
 #define QCOW2_EXT_DATA_FILE 0x44415441u
 
 /* Feature name table entry types */
@@ -367,6 +374,9 @@ typedef struct BDRVQcow2State {
     /* Encryption (not wired yet: the seam for the next milestone) */
     uint32_t crypt_method_header;
     Qcow2CryptoExt crypto_header;       /* offset 0: no extension */
+    /* Inline LUKS extension: offset of its data, length 0 when absent. */
+    Qcow2CryptoExt luks_inline;
+    uint64_t header_clusters;           /* clusters 0..n-1 hold the header */
     QCryptoBlock *crypto;               /* NULL: data is plain */
     QCryptoBlockOpenOptions crypto_opts;
 
@@ -566,6 +576,9 @@ int qcow2_check_header(const Qcow2Header *h, const Qcow2FeatureDisk *table,
  * Returns: 0, or -errno (-ENOSPC when it does not fit in a cluster).
  */
 int qcow2_update_header(BlockDriverState *bs);
+
+/* qcow2_header_ext_start: Returns: where the header extensions start. */
+uint64_t qcow2_header_ext_start(const BDRVQcow2State *s);
 
 /* qcow2_mark_dirty: set the dirty bit on disk (lazy refcounts). */
 int qcow2_mark_dirty(BlockDriverState *bs);
@@ -1104,6 +1117,26 @@ int qcow2_crypto_amend(BlockDriverState *bs,
                        const QCryptoBlockAmendOptions *opts, bool force,
                        Error **errp);
 
+/*
+ * qcow2_crypto_set_layout:
+ * @bs: an open LUKS node (NO_IO is enough) without snapshots' concerns
+ * @inline_layout: true for extension 0x4c554b53, false for 0x0537be77
+ * Move the LUKS header to the other layout in place, byte for byte,
+ * without the key.  Moving inline needs clusters 1..n-1 free.
+ * Returns: 0 (also when already there), or -errno with @errp set.
+ */
+int qcow2_crypto_set_layout(BlockDriverState *bs, bool inline_layout,
+                            Error **errp);
+
+/*
+ * qcow2_crypto_inline_clusters:
+ * @s: the image (cluster size known)
+ * @data_offset, @length: the inline extension's data
+ * Returns: the number of header clusters of such an image.
+ */
+uint64_t qcow2_crypto_inline_clusters(const BDRVQcow2State *s,
+                                      uint64_t data_offset, uint64_t length);
+
 /* qcow2_crypto_get_info: Returns: a new dict, the "encrypt" member of
  * the format-specific information ("format" plus the LUKS details). */
 QObject *qcow2_crypto_get_info(BDRVQcow2State *s);
@@ -1202,5 +1235,15 @@ int qcow2_create(const char *filename, QObject *opts, Error **errp);
  * shrink, freeing what lies beyond).  Returns: 0, or -errno. */
 int qcow2_truncate(BlockDriverState *bs, int64_t offset, bool exact,
                    PreallocMode prealloc, Error **errp);
+
+/* ------------------------------------------------------------------ */
+/* qcow2-measure.c: size measurement                                   */
+/* ------------------------------------------------------------------ */
+
+/* qcow2_measure: BlockDriver.bdrv_measure, as 7.2 measures qcow2
+ * (LUKS header area, metadata of a fully allocated image, and the data
+ * clusters of @in_bs).  Returns: 0, or -errno with @errp set. */
+int qcow2_measure(const QObject *opts, BlockDriverState *in_bs,
+                  BlockMeasureInfo *info, Error **errp);
 
 #endif /* BLOCK_QCOW2_H */

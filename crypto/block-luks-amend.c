@@ -1,6 +1,6 @@
 /*
  * LUKS1 keyslot management for amend: adding a password to a keyslot and
- * erasing keyslots, with QEMU 7.2's rules and messages.
+ * erasing keyslots, with QEMU 7.2's rules and messages; moving the header.
  */
 #include "qemu/osdep.h"
 
@@ -301,4 +301,83 @@ int qcrypto_block_luks_amend(QCryptoBlock *block,
     }
     return luks_amend_erase(block, readfunc, writefunc, opaque, options,
                             force, errp);
+}
+
+/*
+ * Read every slot's key material (active or not) as stored, in one key
+ * buffer of @slot_bytes per slot, through the current layout.
+ */
+static QCryptoKey *luks_read_all_material(QCryptoBlock *block,
+                                          uint64_t slot_bytes,
+                                          QCryptoBlockReadFunc readfunc,
+                                          void *opaque, Error **errp)
+{
+    const QCryptoBlockLUKS *luks = block->opaque;
+    g_autoptr(QCryptoKey) all =
+        qcrypto_key_new(slot_bytes * QCRYPTO_BLOCK_LUKS_NUM_KEY_SLOTS);
+    size_t i;
+
+    for (i = 0; i < QCRYPTO_BLOCK_LUKS_NUM_KEY_SLOTS; i++) {
+        const QCryptoBlockLUKSKeySlot *slot = &luks->header.key_slots[i];
+
+        if (readfunc(block, (uint64_t)slot->key_offset_sector *
+                     QCRYPTO_BLOCK_LUKS_SECTOR_SIZE,
+                     all->data + i * slot_bytes, slot_bytes, opaque,
+                     errp) < 0) {
+            return NULL;
+        }
+    }
+    return g_steal_pointer(&all);
+}
+
+int qcrypto_block_luks_move_header(QCryptoBlock *block,
+                                   uint64_t inline_offset,
+                                   QCryptoBlockReadFunc readfunc,
+                                   QCryptoBlockInitFunc initfunc,
+                                   QCryptoBlockWriteFunc writefunc,
+                                   void *opaque, Error **errp)
+{
+    QCryptoBlockLUKS *luks = block->opaque;
+    QCryptoBlockLUKSHeader old = luks->header;
+    uint64_t old_inline = luks->inline_offset;
+    uint64_t slot_bytes = qcrypto_block_luks_material_sectors(luks) *
+                          QCRYPTO_BLOCK_LUKS_SECTOR_SIZE;
+    g_autoptr(QCryptoKey) all = NULL;
+    size_t i;
+
+    /* Material is encrypted with sector numbers relative to each slot,
+     * so a byte copy stays valid wherever it lands. */
+    all = luks_read_all_material(block, slot_bytes, readfunc, opaque, errp);
+    if (!all) {
+        return -1;
+    }
+    luks->inline_offset = inline_offset;
+    qcrypto_block_luks_place_slots(&luks->header,
+                                   qcrypto_block_luks_material_sectors(luks),
+                                   inline_offset);
+    block->payload_offset = (uint64_t)luks->header.payload_offset_sector *
+                            QCRYPTO_BLOCK_LUKS_SECTOR_SIZE;
+    if (initfunc(block, block->payload_offset, opaque, errp) < 0 ||
+        qcrypto_block_luks_store_header(block, NULL, writefunc, opaque,
+                                        errp) < 0) {
+        goto fail;
+    }
+    for (i = 0; i < QCRYPTO_BLOCK_LUKS_NUM_KEY_SLOTS; i++) {
+        const QCryptoBlockLUKSKeySlot *slot = &luks->header.key_slots[i];
+
+        if (writefunc(block, (uint64_t)slot->key_offset_sector *
+                      QCRYPTO_BLOCK_LUKS_SECTOR_SIZE,
+                      all->data + i * slot_bytes, slot_bytes, opaque,
+                      errp) < 0) {
+            goto fail;
+        }
+    }
+    return 0;
+
+fail:
+    luks->header = old;
+    luks->inline_offset = old_inline;
+    block->payload_offset = (uint64_t)old.payload_offset_sector *
+                            QCRYPTO_BLOCK_LUKS_SECTOR_SIZE;
+    return -1;
 }

@@ -220,8 +220,8 @@ size_t qcrypto_block_luks_count_active_slots(const QCryptoBlockLUKS *luks)
 }
 
 /* Check one keyslot's own fields and its overlap with later slots. */
-static int luks_check_slot(const QCryptoBlockLUKSHeader *hdr, size_t i,
-                           Error **errp)
+static int luks_check_slot(const QCryptoBlockLUKSHeader *hdr,
+                           uint64_t inline_offset, size_t i, Error **errp)
 {
     const QCryptoBlockLUKSKeySlot *s1 = &hdr->key_slots[i];
     uint64_t start1 = s1->key_offset_sector;
@@ -244,11 +244,20 @@ static int luks_check_slot(const QCryptoBlockLUKSHeader *hdr, size_t i,
         error_setg(errp, "Keyslot %zu iteration count is zero", i);
         return -1;
     }
-    if (start1 < QCRYPTO_BLOCK_LUKS_HEADER_SECTORS) {
+    /*
+     * Inline layout: the material must lie after the phdr and inside the
+     * payload_offset sectors that start at the phdr.
+     */
+    if (inline_offset ? start1 * QCRYPTO_BLOCK_LUKS_SECTOR_SIZE <
+                        inline_offset + sizeof(QCryptoBlockLUKSHeaderDisk)
+                      : start1 < QCRYPTO_BLOCK_LUKS_HEADER_SECTORS) {
         error_setg(errp, "Keyslot %zu is overlapping with the LUKS header", i);
         return -1;
     }
-    if (start1 + len1 > hdr->payload_offset_sector) {
+    if (inline_offset ? (start1 + len1) * QCRYPTO_BLOCK_LUKS_SECTOR_SIZE >
+                        inline_offset + (uint64_t)hdr->payload_offset_sector *
+                        QCRYPTO_BLOCK_LUKS_SECTOR_SIZE
+                      : start1 + len1 > hdr->payload_offset_sector) {
         error_setg(errp,
                    "Keyslot %zu is overlapping with the encrypted payload", i);
         return -1;
@@ -274,7 +283,8 @@ static int luks_check_slot(const QCryptoBlockLUKSHeader *hdr, size_t i,
  * Validate the decoded header: 7.2's structural checks, in its order and
  * with its messages.  Algorithm names are checked by luks_parse_header().
  */
-static int luks_check_header(const QCryptoBlockLUKSHeader *hdr, Error **errp)
+static int luks_check_header(const QCryptoBlockLUKSHeader *hdr,
+                             uint64_t inline_offset, Error **errp)
 {
     size_t i;
 
@@ -308,7 +318,7 @@ static int luks_check_header(const QCryptoBlockLUKSHeader *hdr, Error **errp)
         return -1;
     }
     for (i = 0; i < QCRYPTO_BLOCK_LUKS_NUM_KEY_SLOTS; i++) {
-        if (luks_check_slot(hdr, i, errp) < 0) {
+        if (luks_check_slot(hdr, inline_offset, i, errp) < 0) {
             return -1;
         }
     }
@@ -503,12 +513,12 @@ static int luks_load_header(QCryptoBlock *block, QCryptoBlockLUKS *luks,
 {
     QCryptoBlockLUKSHeaderDisk disk;
 
-    if (readfunc(block, 0, (uint8_t *)&disk, sizeof(disk), opaque,
-                 errp) < 0) {
+    if (readfunc(block, luks->inline_offset, (uint8_t *)&disk, sizeof(disk),
+                 opaque, errp) < 0) {
         return -1;
     }
     luks_header_from_disk(&disk, &luks->header);
-    if (luks_check_header(&luks->header, errp) < 0) {
+    if (luks_check_header(&luks->header, luks->inline_offset, errp) < 0) {
         return -1;
     }
     return luks_parse_header(luks, errp);
@@ -819,8 +829,8 @@ static int luks_verify_header(QCryptoBlock *block,
     QCryptoBlockLUKSHeaderDisk disk = *written;
 
     if (readfunc) {
-        if (readfunc(block, 0, (uint8_t *)&disk, sizeof(disk), opaque,
-                     errp) < 0) {
+        if (readfunc(block, luks->inline_offset, (uint8_t *)&disk,
+                     sizeof(disk), opaque, errp) < 0) {
             return -1;
         }
         if (memcmp(&disk, written, sizeof(disk)) != 0) {
@@ -830,7 +840,7 @@ static int luks_verify_header(QCryptoBlock *block,
         }
     }
     luks_header_from_disk(&disk, &check->header);
-    if (luks_check_header(&check->header, errp) < 0 ||
+    if (luks_check_header(&check->header, luks->inline_offset, errp) < 0 ||
         luks_parse_header(check, errp) < 0) {
         error_prepend(errp, "LUKS header written is invalid: ");
         return -1;
@@ -851,8 +861,8 @@ int qcrypto_block_luks_store_header(QCryptoBlock *block,
     QCryptoBlockLUKSHeaderDisk disk;
 
     luks_header_to_disk(&luks->header, &disk);
-    if (writefunc(block, 0, (const uint8_t *)&disk, sizeof(disk), opaque,
-                  errp) < 0) {
+    if (writefunc(block, luks->inline_offset, (const uint8_t *)&disk,
+                  sizeof(disk), opaque, errp) < 0) {
         return -1;
     }
     return luks_verify_header(block, &disk, readfunc, opaque, errp);
@@ -925,6 +935,7 @@ static int qcrypto_block_luks_open(QCryptoBlock *block,
         }
     }
     luks = g_new0(QCryptoBlockLUKS, 1);
+    luks->inline_offset = options->inline_offset;
     block->opaque = luks;
     if (luks_load_header(block, luks, readfunc, opaque, errp) < 0) {
         return -1;
@@ -971,6 +982,37 @@ static void luks_create_algorithms(QCryptoBlockLUKS *luks,
 }
 
 /*
+ * Set the key material offsets and payload_offset of the layout QEMU
+ * creates: slots back to back from sector 8 of the area.  Inline layout:
+ * the same shifted to the first 4096-byte boundary after the phdr, in
+ * absolute sectors, with payload_offset the sectors from the phdr to the
+ * end of the last slot.
+ */
+void qcrypto_block_luks_place_slots(QCryptoBlockLUKSHeader *hdr,
+                                   uint64_t material_sectors,
+                                   uint64_t inline_offset)
+{
+    uint64_t first = QCRYPTO_BLOCK_LUKS_HEADER_SECTORS;
+    uint64_t end;
+    size_t i;
+
+    if (inline_offset) {
+        first = ROUND_UP(inline_offset + sizeof(QCryptoBlockLUKSHeaderDisk),
+                         QCRYPTO_BLOCK_LUKS_HEADER_SECTORS *
+                         QCRYPTO_BLOCK_LUKS_SECTOR_SIZE) /
+                QCRYPTO_BLOCK_LUKS_SECTOR_SIZE;
+    }
+    for (i = 0; i < QCRYPTO_BLOCK_LUKS_NUM_KEY_SLOTS; i++) {
+        hdr->key_slots[i].key_offset_sector = first + i * material_sectors;
+    }
+    end = first + QCRYPTO_BLOCK_LUKS_NUM_KEY_SLOTS * material_sectors;
+    hdr->payload_offset_sector = inline_offset
+        ? DIV_ROUND_UP(end * QCRYPTO_BLOCK_LUKS_SECTOR_SIZE - inline_offset,
+                       QCRYPTO_BLOCK_LUKS_SECTOR_SIZE)
+        : end;
+}
+
+/*
  * Resolve the create options into header names, key size and layout,
  * with 7.2's checks in its order.  Needs no secret and no randomness.
  */
@@ -981,7 +1023,6 @@ static int luks_create_layout(QCryptoBlockLUKS *luks,
     QCryptoBlockLUKSHeader *hdr = &luks->header;
     g_autofree char *mode = NULL;
     const char *cipher_name;
-    uint64_t material_sectors;
     bool has_ivhash;
     size_t i;
 
@@ -1014,17 +1055,15 @@ static int luks_create_layout(QCryptoBlockLUKS *luks,
                                  hdr->master_key_len, errp) < 0) {
         return -1;
     }
-    material_sectors = qcrypto_block_luks_material_sectors(luks);
     for (i = 0; i < QCRYPTO_BLOCK_LUKS_NUM_KEY_SLOTS; i++) {
         QCryptoBlockLUKSKeySlot *slot = &hdr->key_slots[i];
 
         slot->active = QCRYPTO_BLOCK_LUKS_KEY_SLOT_DISABLED;
         slot->stripes = QCRYPTO_BLOCK_LUKS_STRIPES;
-        slot->key_offset_sector = QCRYPTO_BLOCK_LUKS_HEADER_SECTORS +
-                                  i * material_sectors;
     }
-    hdr->payload_offset_sector = QCRYPTO_BLOCK_LUKS_HEADER_SECTORS +
-        QCRYPTO_BLOCK_LUKS_NUM_KEY_SLOTS * material_sectors;
+    qcrypto_block_luks_place_slots(hdr,
+                                   qcrypto_block_luks_material_sectors(luks),
+                                   luks->inline_offset);
     return 0;
 }
 
@@ -1092,6 +1131,7 @@ static int qcrypto_block_luks_create(QCryptoBlock *block,
                          QCRYPTO_BLOCK_LUKS_DEFAULT_ITER_TIME_MS;
     QCryptoBlockLUKS *luks = g_new0(QCryptoBlockLUKS, 1);
 
+    luks->inline_offset = options->inline_offset;
     block->opaque = luks;
     password = luks_get_password(options->key_secret, optprefix, errp);
     if (!password ||
@@ -1130,6 +1170,7 @@ static bool qcrypto_block_luks_calculate_payload_offset(
     g_autoptr(QCryptoKey) dummy_key = NULL;
     g_autoptr(QCryptoCipher) cipher = NULL;
 
+    luks->inline_offset = options->inline_offset;
     password = luks_get_password(options->key_secret, optprefix, errp);
     if (!password || luks_create_layout(luks, options, errp) < 0) {
         return false;
@@ -1223,6 +1264,7 @@ const QCryptoBlockDriver qcrypto_block_driver_luks = {
     .open = qcrypto_block_luks_open,
     .create = qcrypto_block_luks_create,
     .amend = qcrypto_block_luks_amend,
+    .move_header = qcrypto_block_luks_move_header,
     .calculate_payload_offset = qcrypto_block_luks_calculate_payload_offset,
     .get_info = qcrypto_block_luks_get_info,
     .cleanup = qcrypto_block_luks_cleanup,

@@ -70,6 +70,12 @@ typedef struct QCryptoBlockLUKS {
     QCryptoHashAlgo ivgen_hash_alg; /* meaningful for ESSIV only */
     QCryptoHashAlgo hash_alg;
     QCryptoKey *master_key;         /* NULL when opened without I/O */
+    /*
+     * 0 for a standard header area; otherwise the inline layout: the phdr
+     * sits at this byte of the container, key material offsets are
+     * absolute container sectors and the callbacks take container offsets.
+     */
+    uint64_t inline_offset;
 } QCryptoBlockLUKS;
 
 /* Returns: whether keyslot @idx is active. */
@@ -116,6 +122,22 @@ int qcrypto_block_luks_load_key(QCryptoBlock *block, size_t idx,
                                 QCryptoKey *master_key,
                                 QCryptoBlockReadFunc readfunc, void *opaque,
                                 Error **errp);
+
+/*
+ * Set the slot offsets and payload_offset of the standard layout for
+ * @material_sectors per slot (inline layout when @inline_offset != 0).
+ */
+void qcrypto_block_luks_place_slots(QCryptoBlockLUKSHeader *hdr,
+                                    uint64_t material_sectors,
+                                    uint64_t inline_offset);
+
+/* Move the header between layouts (block-luks-amend.c); driver callback. */
+int qcrypto_block_luks_move_header(QCryptoBlock *block,
+                                   uint64_t inline_offset,
+                                   QCryptoBlockReadFunc readfunc,
+                                   QCryptoBlockInitFunc initfunc,
+                                   QCryptoBlockWriteFunc writefunc,
+                                   void *opaque, Error **errp);
 
 /* Keyslot add/erase (block-luks-amend.c); the driver's amend callback. */
 int qcrypto_block_luks_amend(QCryptoBlock *block,

@@ -265,6 +265,22 @@ int qcrypto_block_amend_options(QCryptoBlock *block,
                                 force, errp);
 }
 
+int qcrypto_block_move_header(QCryptoBlock *block, uint64_t inline_offset,
+                              QCryptoBlockReadFunc readfunc,
+                              QCryptoBlockInitFunc initfunc,
+                              QCryptoBlockWriteFunc writefunc,
+                              void *opaque, Error **errp)
+{
+    if (!block->driver->move_header) {
+        error_setg(errp, "Crypto format %s has no header to move",
+                   qapi_enum_lookup(&QCryptoBlockFormat_lookup,
+                                    block->format));
+        return -1;
+    }
+    return block->driver->move_header(block, inline_offset, readfunc,
+                                      initfunc, writefunc, opaque, errp);
+}
+
 QObject *qcrypto_block_get_info(QCryptoBlock *block)
 {
     if (!block->driver->get_info) {

@@ -35,7 +35,7 @@ struct QCryptoBlock {
 /*
  * One format.  open, create and cleanup are required; a NULL has_format
  * means the format has no header to probe, a NULL amend that it has no
- * keyslots, a NULL get_info that it has nothing to report, and a NULL
+ * keyslots (and no header to move), a NULL get_info that it has nothing to report, and a NULL
  * calculate_payload_offset that its payload starts at 0.
  */
 typedef struct QCryptoBlockDriver {
@@ -53,6 +53,11 @@ typedef struct QCryptoBlockDriver {
                  QCryptoBlockWriteFunc writefunc, void *opaque,
                  const QCryptoBlockAmendOptions *options, bool force,
                  Error **errp);
+    int (*move_header)(QCryptoBlock *block, uint64_t inline_offset,
+                       QCryptoBlockReadFunc readfunc,
+                       QCryptoBlockInitFunc initfunc,
+                       QCryptoBlockWriteFunc writefunc, void *opaque,
+                       Error **errp);
     bool (*calculate_payload_offset)(const QCryptoBlockCreateOptions *options,
                                      const char *optprefix, uint64_t *len,
                                      Error **errp);

@@ -385,6 +385,9 @@ static void qopts_help_lines(GPtrArray *lines, const QOptDesc *desc,
             qopts_help_lines(lines, d->group, sub);
             continue;
         }
+        if (d->hidden) {
+            continue;
+        }
         line = g_string_new(NULL);
         g_string_append_printf(line, "  %s%s=<%s>", prefix, d->name,
                                qopts_type_name(d->type));

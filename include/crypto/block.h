@@ -52,6 +52,14 @@ typedef struct QCryptoBlockCreateOptions {
     int hash_alg;                   /* QCryptoHashAlgo */
     bool has_iter_time;
     uint64_t iter_time;             /* milliseconds */
+    /*
+     * LUKS only, not an option: 0 for a standard header area, else the
+     * byte of the container where an inline phdr goes (qcow2's inline
+     * layout).  Key material offsets are then absolute container sectors,
+     * payload_offset counts the sectors from this byte, and the callbacks
+     * receive container offsets.
+     */
+    uint64_t inline_offset;
 } QCryptoBlockCreateOptions;
 
 /*
@@ -65,6 +73,7 @@ extern const QOptDesc qcrypto_block_create_opts_luks[];
 typedef struct QCryptoBlockOpenOptions {
     QCryptoBlockFormat format;
     char *key_secret;               /* secret id, or NULL */
+    uint64_t inline_offset;         /* as in QCryptoBlockCreateOptions */
 } QCryptoBlockOpenOptions;
 
 typedef struct QCryptoBlockAmendOptions {
@@ -208,6 +217,28 @@ uint64_t qcrypto_block_get_sector_size(QCryptoBlock *block);
 
 /* qcrypto_block_get_format: Returns: the block's format. */
 QCryptoBlockFormat qcrypto_block_get_format(QCryptoBlock *block);
+
+/*
+ * qcrypto_block_move_header:
+ * @block: an open LUKS block (QCRYPTO_BLOCK_OPEN_NO_IO is enough)
+ * @inline_offset: the new layout (see QCryptoBlockCreateOptions)
+ * @readfunc: reads the current header area
+ * @initfunc: reserves the new area; called after all reads
+ * @writefunc: writes the new area
+ * @opaque: passed to the callbacks
+ * @errp: I/O errors
+ *
+ * Copy the phdr and every keyslot's key material byte for byte (nothing
+ * is re-encrypted, no key is needed) to the standard layout for
+ * @inline_offset, rewriting only the phdr's offsets, and check the new
+ * header.  The old area is left as it was.
+ * Returns: 0 on success, -1 on failure.
+ */
+int qcrypto_block_move_header(QCryptoBlock *block, uint64_t inline_offset,
+                              QCryptoBlockReadFunc readfunc,
+                              QCryptoBlockInitFunc initfunc,
+                              QCryptoBlockWriteFunc writefunc,
+                              void *opaque, Error **errp);
 
 /* qcrypto_block_free: free @block (or NULL), wiping all key material. */
 void qcrypto_block_free(QCryptoBlock *block);

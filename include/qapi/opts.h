@@ -42,6 +42,9 @@ typedef struct QOptDesc {
     const char *qapi_name;          /* name in ENUM value errors when 7.2
                                      * uses another ("compression-type"),
                                      * or NULL for @name */
+    bool hidden;                    /* accepted but left out of help: a
+                                     * qcrypt-img extension in a table
+                                     * whose help must match 7.2's */
 } QOptDesc;
 
 /*
