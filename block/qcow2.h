@@ -566,6 +566,17 @@ int qcow2_check_header(const Qcow2Header *h, const Qcow2FeatureDisk *table,
                        size_t nb, bool read_write, Error **errp);
 
 /*
+ * qcow2_check_header_basics:
+ * @h: a decoded header
+ * @errp: magic, version, cluster size and header length errors
+ *
+ * The first checks of qcow2_check_header(), which must pass before the
+ * feature name table can be located and read.
+ * Returns: 0, or -errno.
+ */
+int qcow2_check_header_basics(const Qcow2Header *h, Error **errp);
+
+/*
  * qcow2_update_header:
  * @bs: an open, writable qcow2 node
  *
