@@ -39,6 +39,18 @@ bool img_common_option(ImgCommonOpts *o, int c, char **argv)
     }
 }
 
+void img_unhandled_option(int c, char **argv)
+{
+    if ('h' == c) {
+        img_help();
+        exit(EXIT_SUCCESS);
+    }
+    if (':' == c) {
+        img_usage_error("missing argument for option '%s'", argv[optind - 1]);
+    }
+    img_usage_error("unrecognized option '%s'", argv[optind - 1]);
+}
+
 int img_parse_output_format(const char *output)
 {
     if (!output || 0 == strcmp(output, "human")) {

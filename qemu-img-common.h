@@ -99,6 +99,16 @@ typedef struct ImgCommonOpts {
 bool img_common_option(ImgCommonOpts *o, int c, char **argv);
 
 /*
+ * img_unhandled_option:
+ * @c: what getopt_long() returned that the command does not handle itself
+ * @argv: the command's argv, for messages
+ *
+ * -h prints the help and exits 0; a missing argument or an unknown option
+ * prints 7.2's usage error and exits 1.
+ */
+void G_NORETURN img_unhandled_option(int c, char **argv);
+
+/*
  * img_parse_output_format:
  * @output: the --output argument, or NULL
  * Returns: IMG_OUTPUT_HUMAN (also for NULL) or IMG_OUTPUT_JSON, or -1

@@ -426,14 +426,8 @@ static void img_convert_parse(ImgConvert *c, int argc, char **argv)
         case OPTION_TARGET_IMAGE_OPTS: c->target_image_opts = true; break;
         case OPTION_TARGET_IS_ZERO: c->target_is_zero = true; break;
         case OPTION_SALVAGE: case OPTION_BITMAPS: break;
-        case 'h':
-            img_help();
-            exit(EXIT_SUCCESS);
-        case ':':
-            img_usage_error("missing argument for option '%s'",
-                            argv[optind - 1]);
         default:
-            img_usage_error("unrecognized option '%s'", argv[optind - 1]);
+            img_unhandled_option(opt, argv);
         }
     }
 }
@@ -636,14 +630,8 @@ int img_compare(int argc, char **argv)
         case 'U': p.force_share = true; break;
         case OPTION_OBJECT: img_add_object(optarg); break;
         case OPTION_IMAGE_OPTS: p.image_opts = true; break;
-        case 'h':
-            img_help();
-            exit(EXIT_SUCCESS);
-        case ':':
-            img_usage_error("missing argument for option '%s'",
-                            argv[optind - 1]);
         default:
-            img_usage_error("unrecognized option '%s'", argv[optind - 1]);
+            img_unhandled_option(opt, argv);
         }
     }
     if (optind != argc - 2) {

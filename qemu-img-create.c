@@ -178,14 +178,8 @@ int img_create(int argc, char **argv)
         case OPTION_OBJECT:
             img_add_object(optarg);
             break;
-        case 'h':
-            img_help();
-            exit(EXIT_SUCCESS);
-        case ':':
-            img_usage_error("missing argument for option '%s'",
-                            argv[optind - 1]);
         default:
-            img_usage_error("unrecognized option '%s'", argv[optind - 1]);
+            img_unhandled_option(c, argv);
         }
     }
     if (options && keyval_is_help(options)) {
@@ -375,14 +369,8 @@ int img_amend(int argc, char **argv)
         case OPTION_FORCE:
             force = true;
             break;
-        case 'h':
-            img_help();
-            exit(EXIT_SUCCESS);
-        case ':':
-            img_usage_error("missing argument for option '%s'",
-                            argv[optind - 1]);
         default:
-            img_usage_error("unrecognized option '%s'", argv[optind - 1]);
+            img_unhandled_option(c, argv);
         }
     }
     if (!options) {
@@ -519,14 +507,8 @@ int img_resize(int argc, char **argv)
             }
             prealloc = val;
             break;
-        case 'h':
-            img_help();
-            exit(EXIT_SUCCESS);
-        case ':':
-            img_usage_error("missing argument for option '%s'",
-                            argv[optind - 1]);
         default:
-            img_usage_error("unrecognized option '%s'", argv[optind - 1]);
+            img_unhandled_option(c, argv);
         }
     }
     if (optind != argc - 2) {

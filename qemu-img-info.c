@@ -313,14 +313,8 @@ int img_info(int argc, char **argv)
         case OPTION_IMAGE_OPTS:
             image_opts = true;
             break;
-        case 'h':
-            img_help();
-            exit(EXIT_SUCCESS);
-        case ':':
-            img_usage_error("missing argument for option '%s'",
-                            argv[optind - 1]);
         default:
-            img_usage_error("unrecognized option '%s'", argv[optind - 1]);
+            img_unhandled_option(c, argv);
         }
     }
     if (optind != argc - 1) {
