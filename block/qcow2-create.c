@@ -71,7 +71,7 @@ static const QEnumLookup encrypt_format_lookup = {
     .size = G_N_ELEMENTS(encrypt_format_names),
 };
 
-/* [qcrypt-img] Where the LUKS header goes (qcow2-encryption.txt 3). */
+/* [qcrypt-img] Where the LUKS header goes (qcow2.txt 3). */
 static const char *const header_layout_names[] = { "pointer", "inline" };
 static const QEnumLookup header_layout_lookup = {
     .array = header_layout_names,

@@ -1,6 +1,6 @@
 /*
  * qcow2 encryption: the LUKS header area (pointer extension of qcow2.txt,
- * or inline, docs/specs/qcow2-encryption.txt 3.2) and legacy AES.
+ * or inline, docs/specs/qcow2.txt 3.2) and legacy AES.
  */
 #include "qemu/osdep.h"
 

@@ -73,7 +73,7 @@
 #define QCOW2_EXT_FEATURE_TABLE 0x6803f857u
 #define QCOW2_EXT_BITMAPS 0x23852875u
 #define QCOW2_EXT_CRYPTO_HEADER 0x0537be77u
-/* [qcrypt-img] LUKS header inline ("LUKS"), docs/specs/qcow2-encryption.txt */
+/* [qcrypt-img] LUKS header inline ("LUKS"), docs/specs/qcow2.txt */
 #define QCOW2_EXT_LUKS_INLINE 0x4c554b53u
 /* Bytes the header area keeps after the inline LUKS data for the rest of
  * the header (extensions, end marker, backing file name). */
