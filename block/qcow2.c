@@ -52,11 +52,21 @@ static void unknown_ext_free(gpointer p)
     g_free(ext);
 }
 
-/* The end of the header extension area: the backing name, or cluster 0. */
+/*
+ * The end of the header extension area: the backing name, or the end of
+ * cluster 0.  A backing name past cluster 0 (allowed for LUKS images until
+ * the inline header area is known) does not widen it: only the inline
+ * LUKS extension does, in read_extensions().  Extension lengths are
+ * checked against this end before their data is allocated.
+ */
 static uint64_t ext_area_end(const Qcow2Header *h)
 {
-    return h->backing_file_offset ? h->backing_file_offset
-                                  : 1ULL << h->cluster_bits;
+    uint64_t cluster_end = 1ULL << h->cluster_bits;
+
+    if (h->backing_file_offset && h->backing_file_offset <= cluster_end) {
+        return h->backing_file_offset;
+    }
+    return cluster_end;
 }
 
 /*

@@ -360,6 +360,7 @@ class Qcow2:
                 break
             self.exts[magic] = (pos, length)
             pos += 8 + (length + 7) // 8 * 8
+        self.ext_end = pos          # where the end marker is
         self.luks_offset = None     # no encryption header
         if EXT_FDE in self.exts:
             self.luks_offset = get_u64(data, self.exts[EXT_FDE][0] + 8)
@@ -402,6 +403,13 @@ def qcow2_header_variants(v, q):
     v.patch('snapshots-table-past-eof', 60, u32(1) + u64(eof))
     for value in (1, 2, 255):
         v.patch('compression-type-%d' % value, 104, bytes([value]))
+    # An unknown extension of almost 4 GiB in place of the end marker, its
+    # length within a far backing name: its data must not be allocated
+    # (for LUKS images qcow2.c once took 4 GiB for it).
+    data = bytearray(v.data)
+    data[8:16] = u64(1 << 34)
+    data[q.ext_end:q.ext_end + 8] = u32(0x40379090) + u32(0xFFFFFFF0)
+    v.add('unknown-ext-4g-backing-far', data)
     if EXT_FEATURES in q.exts:
         pos = q.exts[EXT_FEATURES][0]
         v.patch('features-ext-length-huge', pos + 4, u32(U32_MAX))

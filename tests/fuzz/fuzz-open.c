@@ -1,7 +1,7 @@
 /*
  * libFuzzer target: the input is an image file, opened with format probing
- * (every format driver of block.c, so qcow2 too once it is listed) for
- * info, then with I/O for block status and reads.
+ * (every format driver of block.c, qcow2 included) for info, then with I/O
+ * for block status and reads, then for a read-only check.
  */
 #include "qemu/osdep.h"
 
@@ -84,22 +84,46 @@ static void fuzz_reads(BdrvChild *child, int64_t len)
 /*
  * Open with I/O, read-only, with the secret given under the name the
  * format takes it ("key-secret" for luks, "encrypt.key-secret" for qcow2).
+ * Returns: the node, or NULL.
  */
-static void fuzz_io(const char *format, bool encrypted)
+static BlockDriverState *fuzz_open_io(const char *format, bool encrypted,
+                                      int flags)
 {
     QObject *options = qobject_new_dict();
     BlockDriverState *bs;
-    BdrvChild *child;
     Error *err = NULL;
-    int64_t len;
 
     if (encrypted) {
         qdict_put_str(options, g_str_equal(format, "luks") ? "key-secret" :
                       "encrypt.key-secret", FUZZ_SECRET_ID);
     }
-    bs = bdrv_open(fuzz_filename, options, BDRV_O_NO_BACKING, &err);
+    bs = bdrv_open(fuzz_filename, options, flags | BDRV_O_NO_BACKING, &err);
     if (!bs) {
         fuzz_check_error(err);
+    }
+    return bs;
+}
+
+/* qemu-img check without -r (its findings go to stderr, as in 7.2). */
+static void fuzz_check(const char *format, bool encrypted)
+{
+    BlockDriverState *bs = fuzz_open_io(format, encrypted, BDRV_O_CHECK);
+    BdrvCheckResult res;
+
+    if (bs) {
+        (void)bdrv_check(bs, &res, 0);
+        bdrv_unref(bs);
+    }
+}
+
+/* qemu-io and convert: length, block status and reads. */
+static void fuzz_io(const char *format, bool encrypted)
+{
+    BlockDriverState *bs = fuzz_open_io(format, encrypted, 0);
+    BdrvChild *child;
+    int64_t len;
+
+    if (!bs) {
         return;
     }
     child = bdrv_root_attach(bs);
@@ -152,9 +176,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     format = g_strdup(bdrv_get_format_name(bs));
     encrypted = bdrv_is_encrypted(bs);
     bdrv_unref(bs);
-    /* When block.h gains an image check, run it here as qemu-img check. */
     if (!fuzz_any_luks_unlock_is_slow(data, size)) {
         fuzz_io(format, encrypted);
+        fuzz_check(format, encrypted);
     }
     return 0;
 }
