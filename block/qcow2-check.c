@@ -551,11 +551,22 @@ static int check_bitmap_table(BlockDriverState *bs, BdrvCheckResult *res,
 {
     BDRVQcow2State *s = bs->opaque;
     g_autofree uint64_t *table = NULL;
+    int64_t file_len;
     int ret;
 
     ret = check_count_range(bs, res, t, offset, (uint64_t)size * 8);
     if (ret < 0 || 0 == size || qcow2_offset_into_cluster(s, offset)) {
         return ret;
+    }
+    /*
+     * The size comes from the image: a table that runs past the end of
+     * the file was reported above and cannot be read, so never size an
+     * allocation by it.
+     */
+    file_len = bdrv_getlength(bs->file->bs);
+    if (file_len < 0 || offset > (uint64_t)file_len ||
+        (uint64_t)size * 8 > (uint64_t)file_len - offset) {
+        return 0;
     }
     table = g_try_new(uint64_t, size);
     if (!table) {
