@@ -59,6 +59,7 @@ check: deps
 	$(MAKE) build-asan MESON_OPTS="$(MESON_OPTS) $(if $(CI),--werror)"
 	./tests/run-all.sh $(BUILD) $(ASAN_BUILD)
 	./tests/corpus/run-corpus.sh $(ASAN_BUILD)
+	$(MAKE) fuzz-smoke
 
 bench: deps build
 	./scripts/bench.sh $(BUILD)

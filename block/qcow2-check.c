@@ -206,7 +206,7 @@ static int check_count_range(BlockDriverState *bs, BdrvCheckResult *res,
 {
     BDRVQcow2State *s = bs->opaque;
     int64_t file_len = bdrv_getlength(bs->file->bs);
-    uint64_t start, last;
+    uint64_t start, last, limit;
     int ret;
 
     if (0 == size) {
@@ -215,8 +215,9 @@ static int check_count_range(BlockDriverState *bs, BdrvCheckResult *res,
     if (file_len < 0) {
         return file_len;
     }
-    if ((int64_t)(offset + size - (uint64_t)file_len) >=
-        (int64_t)s->cluster_size) {
+    /* offset + size >= file_len + cluster_size, without wrapping. */
+    limit = (uint64_t)file_len + s->cluster_size;
+    if (offset >= limit || size >= limit - offset) {
         check_report("ERROR: counting reference for region exceeding the "
                      "end of the file by one cluster or more: offset 0x%"
                      PRIx64 " size 0x%" PRIx64, offset, size);
