@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <signal.h>
 
+#include "crypto/key.h"
 #include "crypto/secret.h"
 #include "qapi/keyval.h"
 #include "qemu-io.h"
@@ -283,6 +284,8 @@ int main(int argc, char **argv)
     int ret;
 
     error_set_progname(progname);
+    /* No core dump or ptrace of a process that may hold keys. */
+    qcrypto_secrets_protect_process();
     /* Wipe the secrets on every way out, exit(1) on errors included. */
     atexit(qcrypto_secret_registry_clear);
     qemuio_setup_signals();

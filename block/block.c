@@ -425,12 +425,20 @@ static int bdrv_open_format(BlockDriverState *bs, QObject *options,
 {
     g_autoptr(QObject) backing_opts = qdict_extract_subqdict(options,
                                                              "backing.");
+    int64_t len;
     int ret;
 
     bs->full_options = qobject_copy(options);
     ret = bs->drv->bdrv_open(bs, options, flags, errp);
     if (ret < 0) {
         return ret;
+    }
+    /* A driver that cannot size its disk (a LUKS payload past EOF). */
+    len = bdrv_getlength(bs);
+    if (len < 0) {
+        error_setg_errno(errp, (int)-len,
+                         "Could not refresh total sector count");
+        return (int)len;
     }
     if (!bdrv_check_leftovers(bs, options, errp)) {
         return -EINVAL;

@@ -163,7 +163,7 @@ static int64_t block_crypto_getlength(BlockDriverState *bs)
         return len;
     }
     if ((uint64_t)len < payload) {
-        return 0;
+        return -EIO;        /* the payload starts past the end of the file */
     }
     return len - (int64_t)payload;
 }
