@@ -164,7 +164,8 @@ int qcow2_crypto_open(BlockDriverState *bs, Error **errp)
 
     assert(s->crypt_method_header && !s->crypto);
     if (QCOW2_CRYPT_LUKS == s->crypt_method_header &&
-        !s->crypto_header.offset && !s->luks_inline.length) {
+        !s->crypto_header.offset && !s->crypto_header.length &&
+        !s->luks_inline.length) {
         /*
          * 7.2 crashes in `qemu-img info` here; newer QEMU reports the
          * error for every open, and so do we.

@@ -239,7 +239,9 @@ static int check_tables(const Qcow2Header *h, Error **errp)
     if (ret < 0) {
         return ret;
     }
-    l1_needed = (h->size >> shift) + !!(h->size & ((1ULL << shift) - 1));
+    /* Rounded up in wrapping arithmetic, as 7.2 does: sizes within one
+     * L2 span of 2^64 wrap to 0 and fail later as "File too large". */
+    l1_needed = (h->size + ((1ULL << shift) - 1)) >> shift;
     if (l1_needed > INT_MAX) {
         error_setg(errp, "Image is too big");
         return -EFBIG;
@@ -268,8 +270,8 @@ int qcow2_check_header(const Qcow2Header *h, const Qcow2FeatureDisk *table,
         ret = check_tables(h, errp);
     }
     if (ret >= 0 && h->crypt_method > QCOW2_CRYPT_LUKS) {
-        error_setg(errp, "Unsupported encryption method %" PRIu32,
-                   h->crypt_method);
+        error_setg(errp, "Unsupported encryption method %" PRId32,
+                   (int32_t)h->crypt_method);
         ret = -EINVAL;
     }
     return ret;

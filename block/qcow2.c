@@ -397,6 +397,11 @@ static int read_backing_name(BlockDriverState *bs, const Qcow2Header *h,
     }
     g_free(bs->backing_file);
     bs->backing_file = g_strndup(name, len);
+    if (!bs->backing_file[0]) {
+        /* An empty name (or one starting with NUL) means no backing file,
+         * as in 7.2. */
+        g_clear_pointer(&bs->backing_file, g_free);
+    }
     return 0;
 }
 
@@ -880,13 +885,17 @@ static int take_options(BlockDriverState *bs, QObject *options, int flags,
 
 static int qcow2_probe(const uint8_t *buf, int buf_size, const char *filename)
 {
-    /* Like QEMU, claim any version from 2 on: open then names the
-     * unsupported version instead of the file passing as raw. */
+    /*
+     * Claim any version from 1 on: open then names the unsupported
+     * version instead of the file passing as raw.  (7.2 opens version 1,
+     * the original qcow format, with a driver of its own; we have none,
+     * and a raw open could overwrite its header.)
+     */
     if (buf_size < (int)sizeof(Qcow2HeaderDisk) ||
         ldl_be_p(buf) != QCOW2_MAGIC) {
         return 0;
     }
-    return ldl_be_p(buf + 4) >= 2 ? 100 : 0;
+    return ldl_be_p(buf + 4) >= 1 ? 100 : 0;
 }
 
 /* Read, decode and check the header (feature names for errors too). */
@@ -1167,7 +1176,12 @@ static int64_t qcow2_getlength(BlockDriverState *bs)
 {
     BDRVQcow2State *s = bs->opaque;
 
-    return s->size;
+    /* Whole sectors, as 7.2 counts them: a size field of 0x100001 gives
+     * a 1 MiB disk, 2^63 and more is too large to address. */
+    if (s->size / BDRV_SECTOR_SIZE > INT64_MAX / BDRV_SECTOR_SIZE) {
+        return -EFBIG;
+    }
+    return (int64_t)(s->size / BDRV_SECTOR_SIZE * BDRV_SECTOR_SIZE);
 }
 
 static int qcow2_get_info(BlockDriverState *bs, BlockDriverInfo *bdi)
@@ -1201,6 +1215,8 @@ static QObject *qcow2_get_specific_info(BlockDriverState *bs, Error **errp)
         qdict_put_bool(data, "extended-l2", qcow2_has_subclusters(s));
         if (s->image_data_file) {
             qdict_put_str(data, "data-file", s->image_data_file);
+        }
+        if (s->incompatible_features & QCOW2_INCOMPAT_DATA_FILE) {
             qdict_put_bool(data, "data-file-raw", s->autoclear_features &
                            QCOW2_AUTOCLEAR_DATA_FILE_RAW);
         }
