@@ -388,6 +388,38 @@ int qemuio_read_f(QemuIOState *s, int argc, char **argv)
     return ret;
 }
 
+/*
+ * The OFFSET LEN [LEN...] arguments that follow the options of readv,
+ * writev, aio_read and aio_write: the offset, and @qiov over a buffer
+ * filled with @fill.  @cmd names the command whose usage is shown when
+ * an argument is missing.
+ * Returns: the buffer (free with qemuio_free()), or NULL with *@err set
+ * after printing the reason.
+ */
+static char *qemuio_vector_args(QemuIOState *s, int argc, char **argv,
+                                const char *cmd, int fill, int64_t *offset,
+                                QEMUIOVector *qiov, int *err)
+{
+    char *buf;
+
+    if (optind > argc - 2) {
+        qemuio_command_usage(cmd);
+        *err = -EINVAL;
+        return NULL;
+    }
+    *offset = qemuio_parse_num(argv[optind]);
+    if (*offset < 0) {
+        *err = (int)*offset;
+        return NULL;
+    }
+    optind++;
+    buf = qemuio_create_iovec(s, qiov, &argv[optind], argc - optind, fill);
+    if (!buf) {
+        *err = -EINVAL;
+    }
+    return buf;
+}
+
 int qemuio_readv_f(QemuIOState *s, int argc, char **argv)
 {
     QemuIORWOpts o = { .pattern = 0 };
@@ -401,19 +433,10 @@ int qemuio_readv_f(QemuIOState *s, int argc, char **argv)
     if (ret < 0) {
         return ret;
     }
-    if (optind > argc - 2) {
-        qemuio_command_usage("readv");
-        return -EINVAL;
-    }
-    offset = qemuio_parse_num(argv[optind]);
-    if (offset < 0) {
-        return (int)offset;
-    }
-    optind++;
-    buf = qemuio_create_iovec(s, &qiov, &argv[optind], argc - optind,
-                              QEMUIO_READ_FILL);
+    buf = qemuio_vector_args(s, argc, argv, "readv", QEMUIO_READ_FILL, &offset,
+                             &qiov, &ret);
     if (!buf) {
-        return -EINVAL;
+        return ret;
     }
     clock_gettime(CLOCK_MONOTONIC, &tm.t1);
     ret = qemuio_do_preadv(s, offset, &qiov);
@@ -558,19 +581,10 @@ int qemuio_writev_f(QemuIOState *s, int argc, char **argv)
     if (ret < 0) {
         return ret;
     }
-    if (optind > argc - 2) {
-        qemuio_command_usage("writev");
-        return -EINVAL;
-    }
-    offset = qemuio_parse_num(argv[optind]);
-    if (offset < 0) {
-        return (int)offset;
-    }
-    optind++;
-    buf = qemuio_create_iovec(s, &qiov, &argv[optind], argc - optind,
-                              o.pattern);
+    buf = qemuio_vector_args(s, argc, argv, "writev", o.pattern, &offset,
+                             &qiov, &ret);
     if (!buf) {
-        return -EINVAL;
+        return ret;
     }
     clock_gettime(CLOCK_MONOTONIC, &tm.t1);
     ret = qemuio_do_pwritev(s, offset, &qiov, o.flags);
@@ -610,19 +624,10 @@ int qemuio_aio_read_f(QemuIOState *s, int argc, char **argv)
     if (ret < 0) {
         return ret;
     }
-    if (optind > argc - 2) {
-        qemuio_command_usage("aio_read");
-        return -EINVAL;
-    }
-    offset = qemuio_parse_num(argv[optind]);
-    if (offset < 0) {
-        return (int)offset;
-    }
-    optind++;
-    buf = qemuio_create_iovec(s, &qiov, &argv[optind], argc - optind,
-                              QEMUIO_READ_FILL);
+    buf = qemuio_vector_args(s, argc, argv, "aio_read", QEMUIO_READ_FILL, &offset,
+                             &qiov, &ret);
     if (!buf) {
-        return -EINVAL;
+        return ret;
     }
     clock_gettime(CLOCK_MONOTONIC, &tm.t1);
     ret = qemuio_check_request(s, offset, qiov.size);
@@ -713,18 +718,17 @@ int qemuio_aio_write_f(QemuIOState *s, int argc, char **argv)
     if (ret < 0 || (ret = qemuio_aio_write_check(argc, &o)) < 0) {
         return ret;
     }
-    offset = qemuio_parse_num(argv[optind]);
-    if (offset < 0) {
-        return (int)offset;
-    }
-    optind++;
     if (o.zflag) {
-        return qemuio_aio_write_zeroes(s, &o, offset, argv[optind]);
+        offset = qemuio_parse_num(argv[optind]);
+        if (offset < 0) {
+            return (int)offset;
+        }
+        return qemuio_aio_write_zeroes(s, &o, offset, argv[optind + 1]);
     }
-    buf = qemuio_create_iovec(s, &qiov, &argv[optind], argc - optind,
-                              o.pattern);
+    buf = qemuio_vector_args(s, argc, argv, "aio_write", o.pattern, &offset,
+                             &qiov, &ret);
     if (!buf) {
-        return -EINVAL;
+        return ret;
     }
     clock_gettime(CLOCK_MONOTONIC, &tm.t1);
     ret = qemuio_check_request(s, offset, qiov.size);
