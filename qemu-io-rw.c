@@ -221,6 +221,21 @@ static int qemuio_do_pread(QemuIOState *s, int64_t offset, int64_t bytes,
     return bdrv_pread(s->blk, offset, bytes, buf, 0);
 }
 
+/* -b: the VM state area, which has no guest-size bound. */
+static int qemuio_do_vmstate(QemuIOState *s, int64_t offset, int64_t bytes,
+                             void *buf, bool write)
+{
+    QEMUIOVector qiov;
+    int ret;
+
+    qemuio_poll(s, false);
+    qemu_iovec_init_buf(&qiov, buf, (size_t)bytes);
+    ret = write ? bdrv_save_vmstate(s->blk, &qiov, offset)
+                : bdrv_load_vmstate(s->blk, &qiov, offset);
+    qemu_iovec_destroy(&qiov);
+    return ret;
+}
+
 static int qemuio_do_pwrite(QemuIOState *s, int64_t offset, int64_t bytes,
                             const void *buf, BdrvRequestFlags flags)
 {
@@ -369,7 +384,8 @@ int qemuio_read_f(QemuIOState *s, int argc, char **argv)
     buf = qemuio_alloc(s, count, QEMUIO_READ_FILL);
     clock_gettime(CLOCK_MONOTONIC, &tm.t1);
     /* No VM state area in this block layer (7.2: raw and luks alike). */
-    ret = o.bflag ? -ENOTSUP : qemuio_do_pread(s, offset, count, buf);
+    ret = o.bflag ? qemuio_do_vmstate(s, offset, count, buf, false)
+                  : qemuio_do_pread(s, offset, count, buf);
     clock_gettime(CLOCK_MONOTONIC, &tm.t2);
     if (ret < 0) {
         printf("read failed: %s\n", strerror(-ret));
@@ -514,7 +530,7 @@ static int qemuio_write_do(QemuIOState *s, const QemuIORWOpts *o,
                            int64_t offset, int64_t count, char *buf)
 {
     if (o->bflag) {
-        return -ENOTSUP;    /* no VM state area */
+        return qemuio_do_vmstate(s, offset, count, buf, true);
     }
     if (o->zflag) {
         return qemuio_do_pwrite_zeroes(s, offset, count, o->flags);

@@ -97,6 +97,12 @@ struct BlockDriver {
     int (*bdrv_snapshot_list)(BlockDriverState *bs,
                               QEMUSnapshotInfo **psn_info);
 
+    /* Optional: the VM state area (see bdrv_load_vmstate()). */
+    int (*bdrv_load_vmstate)(BlockDriverState *bs, QEMUIOVector *qiov,
+                             int64_t pos);
+    int (*bdrv_save_vmstate)(BlockDriverState *bs, QEMUIOVector *qiov,
+                             int64_t pos);
+
     /* Optional: write one compressed cluster (see bdrv_pwritev_compressed). */
     int (*bdrv_pwritev_compressed)(BlockDriverState *bs, int64_t offset,
                                    int64_t bytes, QEMUIOVector *qiov);

@@ -359,6 +359,35 @@ int bdrv_pwritev_compressed(BdrvChild *child, int64_t offset, int64_t bytes,
     return bs->drv->bdrv_pwritev_compressed(bs, offset, bytes, qiov);
 }
 
+int bdrv_load_vmstate(BdrvChild *child, QEMUIOVector *qiov, int64_t pos)
+{
+    BlockDriverState *bs = child->bs;
+
+    if (!bs->drv->bdrv_load_vmstate) {
+        return -ENOTSUP;
+    }
+    if (pos < 0 || qiov->size > (uint64_t)(INT64_MAX - pos)) {
+        return -EINVAL;
+    }
+    return bs->drv->bdrv_load_vmstate(bs, qiov, pos);
+}
+
+int bdrv_save_vmstate(BdrvChild *child, QEMUIOVector *qiov, int64_t pos)
+{
+    BlockDriverState *bs = child->bs;
+
+    if (!bs->drv->bdrv_save_vmstate) {
+        return -ENOTSUP;
+    }
+    if (bs->read_only) {
+        return -EPERM;
+    }
+    if (pos < 0 || qiov->size > (uint64_t)(INT64_MAX - pos)) {
+        return -EINVAL;
+    }
+    return bs->drv->bdrv_save_vmstate(bs, qiov, pos);
+}
+
 bool bdrv_driver_supports_compressed_writes(const BlockDriver *drv)
 {
     return drv->bdrv_pwritev_compressed != NULL;

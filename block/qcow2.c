@@ -1245,6 +1245,37 @@ static bool qcow2_has_zero_init(BlockDriverState *bs)
     return !bs->encrypted && bdrv_has_zero_init(bs->file->bs);
 }
 
+/* The VM state area: guest addresses from the first L1 entry past the
+ * disk on, written through the normal data path (encrypted likewise). */
+static int64_t qcow2_vm_state_offset(const BDRVQcow2State *s)
+{
+    return (int64_t)s->l1_vm_state_index << (s->cluster_bits + s->l2_bits);
+}
+
+static int qcow2_load_vmstate(BlockDriverState *bs, QEMUIOVector *qiov,
+                              int64_t pos)
+{
+    BDRVQcow2State *s = bs->opaque;
+
+    if (pos > INT64_MAX - qcow2_vm_state_offset(s) - (int64_t)qiov->size) {
+        return -EINVAL;
+    }
+    return qcow2_preadv(bs, qcow2_vm_state_offset(s) + pos,
+                        (int64_t)qiov->size, qiov, 0);
+}
+
+static int qcow2_save_vmstate(BlockDriverState *bs, QEMUIOVector *qiov,
+                              int64_t pos)
+{
+    BDRVQcow2State *s = bs->opaque;
+
+    if (pos > INT64_MAX - qcow2_vm_state_offset(s) - (int64_t)qiov->size) {
+        return -EINVAL;
+    }
+    return qcow2_pwritev(bs, qcow2_vm_state_offset(s) + pos,
+                         (int64_t)qiov->size, qiov, 0);
+}
+
 const BlockDriver bdrv_qcow2 = {
     .format_name = "qcow2",
     .instance_size = sizeof(BDRVQcow2State),
@@ -1255,6 +1286,8 @@ const BlockDriver bdrv_qcow2 = {
     .bdrv_preadv = qcow2_preadv,
     .bdrv_pwritev = qcow2_pwritev,
     .bdrv_pwrite_zeroes = qcow2_pwrite_zeroes,
+    .bdrv_load_vmstate = qcow2_load_vmstate,
+    .bdrv_save_vmstate = qcow2_save_vmstate,
     .bdrv_pdiscard = qcow2_pdiscard,
     .bdrv_flush = qcow2_flush,
     .bdrv_block_status = qcow2_block_status,

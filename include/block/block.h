@@ -304,6 +304,19 @@ int bdrv_snapshot_find(BlockDriverState *bs, QEMUSnapshotInfo *sn_info,
 int bdrv_pwritev_compressed(BdrvChild *child, int64_t offset, int64_t bytes,
                             QEMUIOVector *qiov);
 
+/*
+ * bdrv_load_vmstate, bdrv_save_vmstate:
+ * @child: a node whose format has a VM state area (qcow2: the guest
+ *         addresses after the last L1 entry the disk needs)
+ * @qiov: the buffer; its size is the request length
+ * @pos: the offset in the VM state area
+ * Read or write the VM state area that internal snapshots save with the
+ * disk (qemu-io read -b / write -b).
+ * Returns: 0, or -errno (-ENOTSUP: the format has no such area).
+ */
+int bdrv_load_vmstate(BdrvChild *child, QEMUIOVector *qiov, int64_t pos);
+int bdrv_save_vmstate(BdrvChild *child, QEMUIOVector *qiov, int64_t pos);
+
 /* bdrv_driver_supports_compressed_writes: Returns: whether format @drv
  * can store compressed clusters. */
 bool bdrv_driver_supports_compressed_writes(const BlockDriver *drv);
