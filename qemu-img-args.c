@@ -139,3 +139,82 @@ void img_progress_end(ImgProgress *p)
         printf("\n");
     }
 }
+
+/*
+ * Split "snapshot.id=ID,snapshot.name=NAME" as 7.2's option parser does:
+ * ",," is a literal comma, a later key overrides an earlier one, a bare
+ * key means "on".  Returns: false after printing 7.2's two error lines.
+ */
+static bool img_split_snapshot_opts(const char *arg, char **id, char **name)
+{
+    const char *p = arg;
+
+    while (*p) {
+        g_autoptr(GString) key = g_string_new(NULL);
+        g_autoptr(GString) value = g_string_new(NULL);
+        GString *cur = key;
+
+        for (; *p; p++) {
+            if (',' == *p && ',' == p[1]) {
+                g_string_append_c(cur, ',');
+                p++;
+            } else if (',' == *p) {
+                p++;
+                break;
+            } else if ('=' == *p && cur == key) {
+                cur = value;
+            } else {
+                g_string_append_c(cur, *p);
+            }
+        }
+        if (cur == key) {
+            g_string_assign(value, "on");
+        }
+        if (0 == strcmp(key->str, "snapshot.id")) {
+            g_free(*id);
+            *id = g_strdup(value->str);
+        } else if (0 == strcmp(key->str, "snapshot.name")) {
+            g_free(*name);
+            *name = g_strdup(value->str);
+        } else {
+            error_report("Invalid parameter '%s'", key->str);
+            error_report("Failed in parsing snapshot param '%s'", arg);
+            g_clear_pointer(id, g_free);
+            g_clear_pointer(name, g_free);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool img_check_snapshot_param(const char *arg)
+{
+    g_autofree char *id = NULL;
+    g_autofree char *name = NULL;
+
+    return !g_str_has_prefix(arg, "snapshot.") ||
+           img_split_snapshot_opts(arg, &id, &name);
+}
+
+bool img_load_snapshot_param(BlockDriverState *bs, const char *arg)
+{
+    g_autofree char *id = NULL;
+    g_autofree char *name = NULL;
+    Error *err = NULL;
+    int ret;
+
+    if (g_str_has_prefix(arg, "snapshot.")) {
+        if (!img_split_snapshot_opts(arg, &id, &name)) {
+            return false;
+        }
+        ret = bdrv_snapshot_load_tmp(bs, id, name, &err);
+    } else {
+        ret = bdrv_snapshot_load_tmp_by_id_or_name(bs, arg, &err);
+    }
+    if (ret < 0) {
+        error_prepend(&err, "Failed to load snapshot: ");
+        error_report_err(err);
+        return false;
+    }
+    return true;
+}

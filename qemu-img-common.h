@@ -170,6 +170,20 @@ void img_progress_print(ImgProgress *p, float delta, int max);
 /* img_progress_end: end the meter's line ("\n") if it is enabled. */
 void img_progress_end(ImgProgress *p);
 
+/*
+ * img_check_snapshot_param: validate the -l argument of convert and
+ * measure ("snapshot.id=ID,snapshot.name=NAME", or an id or name) as 7.2
+ * does while parsing options.  Returns: false after printing the error.
+ */
+bool img_check_snapshot_param(const char *arg);
+
+/*
+ * img_load_snapshot_param: make reads of the read-only node @bs see the
+ * internal snapshot the -l argument @arg names.  Returns: false after
+ * printing "Failed to load snapshot: ...".
+ */
+bool img_load_snapshot_param(BlockDriverState *bs, const char *arg);
+
 /* Sub-commands, each returning the exit status. */
 /* img_warn_weak_encryption: warn on stderr when @opts (validated create
  * options of format @fmt) ask for qcow2's legacy AES encryption. */

@@ -23,36 +23,6 @@ typedef struct ImgMeasure {
     int64_t size;               /* --size, or -1 */
 } ImgMeasure;
 
-/*
- * 7.2 splits -l into "snapshot.id=...,snapshot.name=..." options or a
- * plain ID-or-name; only the former can be malformed.
- */
-static bool img_measure_check_snapshot(const char *arg)
-{
-    g_autoptr(QObject) opts = NULL;
-    const QDictEntry *e;
-    Error *err = NULL;
-
-    if (!g_str_has_prefix(arg, "snapshot.")) {
-        return true;
-    }
-    opts = keyval_parse(arg, NULL, &err);
-    for (e = opts ? qdict_first(opts) : NULL; e; e = qdict_next(opts, e)) {
-        const char *key = qdict_entry_key(e);
-
-        if (strcmp(key, "snapshot.id") && strcmp(key, "snapshot.name")) {
-            error_setg(&err, "Invalid parameter '%s'", key);
-            break;
-        }
-    }
-    if (err) {
-        error_report_err(err);
-        error_report("Failed in parsing snapshot param '%s'", arg);
-        return false;
-    }
-    return true;
-}
-
 /* Append one -o argument; Returns: false after printing 7.2's error. */
 static bool img_measure_add_options(ImgMeasure *m, const char *arg)
 {
@@ -80,7 +50,7 @@ static bool img_measure_option(ImgMeasure *m, int c, char **argv)
         return img_measure_add_options(m, optarg);
     case 'l':
         m->snapshot = optarg;
-        return img_measure_check_snapshot(optarg);
+        return img_check_snapshot_param(optarg);
     case IMG_OPTION_OUTPUT:
         /* Checked at once: its error comes before later options'. */
         m->ofmt = img_parse_output_format(optarg);
@@ -148,11 +118,7 @@ static BlockDriverState *img_measure_open(const ImgMeasure *m,
     }
     bs = img_open(m->o.image_opts, filename, m->o.fmt, 0, NULL, false,
                   m->o.force_share);
-    if (bs && m->snapshot) {
-        /* No driver here has internal snapshots. */
-        error_report("Failed to load snapshot: Block format '%s' used by "
-                     "device '' does not support temporarily loading "
-                     "internal snapshots", bdrv_get_format_name(bs));
+    if (bs && m->snapshot && !img_load_snapshot_param(bs, m->snapshot)) {
         bdrv_unref(bs);
         return NULL;
     }

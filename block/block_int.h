@@ -96,6 +96,9 @@ struct BlockDriver {
                                 const char *name, Error **errp);
     int (*bdrv_snapshot_list)(BlockDriverState *bs,
                               QEMUSnapshotInfo **psn_info);
+    int (*bdrv_snapshot_load_tmp)(BlockDriverState *bs,
+                                  const char *snapshot_id, const char *name,
+                                  Error **errp);
 
     /* Optional: the VM state area (see bdrv_load_vmstate()). */
     int (*bdrv_load_vmstate)(BlockDriverState *bs, QEMUIOVector *qiov,

@@ -785,6 +785,42 @@ int qcow2_snapshot_delete(BlockDriverState *bs, const char *snapshot_id,
     return ret;
 }
 
+/*
+ * Read-only view of a snapshot: the active L1 table is replaced in memory
+ * by the snapshot's, nothing is written, and the node is closed
+ * afterwards.  The L2 cache stays valid, as it is keyed by host offset.
+ */
+int qcow2_snapshot_load_tmp(BlockDriverState *bs, const char *snapshot_id,
+                            const char *name, Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    const Qcow2Snapshot *sn;
+    uint64_t *l1;
+    int i, ret;
+
+    assert(bs->read_only);
+    i = find_by_id_and_name(s, snapshot_id, name);
+    if (i < 0) {
+        error_setg(errp, "Can't find snapshot");
+        return -ENOENT;
+    }
+    sn = &s->snapshots[i];
+    ret = check_snapshot_l1(s, sn, errp);
+    if (ret < 0) {
+        return ret;
+    }
+    l1 = l1_read(bs, sn, &ret);
+    if (!l1) {
+        error_setg_errno(errp, -ret, "Failed to load snapshot L1 table");
+        return ret;
+    }
+    g_free(s->l1_table);
+    s->l1_table = l1;
+    s->l1_size = sn->l1_size;
+    s->l1_table_offset = sn->l1_table_offset;
+    return 0;
+}
+
 int qcow2_snapshot_list(BlockDriverState *bs, QEMUSnapshotInfo **psn_tab)
 {
     BDRVQcow2State *s = bs->opaque;
@@ -808,4 +844,17 @@ int qcow2_snapshot_list(BlockDriverState *bs, QEMUSnapshotInfo **psn_tab)
     }
     *psn_tab = tab;
     return s->nb_snapshots;
+}
+
+int qcow2_snapshots_rewrite(BlockDriverState *bs)
+{
+    BDRVQcow2State *s = bs->opaque;
+    Qcow2Snapshot *tab = g_memdup2(s->snapshots, MAX(s->nb_snapshots, 1) *
+                                                 sizeof(*tab));
+    int ret = snapshots_write(bs, tab, s->nb_snapshots);
+
+    if (ret < 0) {
+        g_free(tab);
+    }
+    return ret;
 }

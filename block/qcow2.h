@@ -1203,6 +1203,8 @@ int qcow2_snapshot_goto(BlockDriverState *bs, const char *snapshot_id,
 int qcow2_snapshot_delete(BlockDriverState *bs, const char *snapshot_id,
                           const char *name, Error **errp);
 int qcow2_snapshot_list(BlockDriverState *bs, QEMUSnapshotInfo **psn_tab);
+int qcow2_snapshot_load_tmp(BlockDriverState *bs, const char *snapshot_id,
+                            const char *name, Error **errp);
 
 /* ------------------------------------------------------------------ */
 /* qcow2-compress.c: compressed cluster writes                         */

@@ -71,3 +71,39 @@ int bdrv_snapshot_find(BlockDriverState *bs, QEMUSnapshotInfo *sn_info,
     }
     return -ENOENT;
 }
+
+int bdrv_snapshot_load_tmp(BlockDriverState *bs, const char *snapshot_id,
+                           const char *name, Error **errp)
+{
+    if (!snapshot_id && !name) {
+        error_setg(errp, "snapshot_id and name are both NULL");
+        return -EINVAL;
+    }
+    if (!bs->read_only) {
+        error_setg(errp, "Device is not readonly");
+        return -EINVAL;
+    }
+    if (!bs->drv->bdrv_snapshot_load_tmp) {
+        error_setg(errp, "Block format '%s' used by device '' does not "
+                   "support temporarily loading internal snapshots",
+                   bs->drv->format_name);
+        return -ENOTSUP;
+    }
+    return bs->drv->bdrv_snapshot_load_tmp(bs, snapshot_id, name, errp);
+}
+
+int bdrv_snapshot_load_tmp_by_id_or_name(BlockDriverState *bs,
+                                         const char *id_or_name,
+                                         Error **errp)
+{
+    Error *err = NULL;
+    int ret = bdrv_snapshot_load_tmp(bs, id_or_name, NULL, &err);
+
+    /* 7.2: an id that matches nothing is tried as a name. */
+    if (-ENOENT == ret || -EINVAL == ret) {
+        error_free(err);
+        return bdrv_snapshot_load_tmp(bs, NULL, id_or_name, errp);
+    }
+    error_propagate(errp, err);
+    return ret;
+}

@@ -290,6 +290,26 @@ int bdrv_snapshot_find(BlockDriverState *bs, QEMUSnapshotInfo *sn_info,
                        const char *name);
 
 /*
+ * bdrv_snapshot_load_tmp:
+ * @bs: a read-only node
+ * @snapshot_id, @name: the snapshot (both given must match; not both NULL)
+ * @errp: 7.2's words ("Can't find snapshot", "Device is not readonly",
+ *        "Block format 'F' used by device '' does not support temporarily
+ *        loading internal snapshots")
+ * Make reads of @bs return the snapshot's data until it is closed (qemu-img
+ * convert -l, measure -l); the disk size stays the current one.
+ * Returns: 0, or -errno (-ENOENT: no such snapshot).
+ */
+int bdrv_snapshot_load_tmp(BlockDriverState *bs, const char *snapshot_id,
+                           const char *name, Error **errp);
+
+/* bdrv_snapshot_load_tmp_by_id_or_name: the snapshot whose id, or else
+ * name, is @id_or_name.  Returns: 0, or -errno. */
+int bdrv_snapshot_load_tmp_by_id_or_name(BlockDriverState *bs,
+                                         const char *id_or_name,
+                                         Error **errp);
+
+/*
  * bdrv_pwritev_compressed:
  * @child: a node whose format can store compressed clusters
  * @offset: cluster aligned
