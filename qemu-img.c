@@ -138,6 +138,8 @@ BlockDriverState *img_open(bool image_opts, const char *filename,
 
 void img_help(void)
 {
+    g_autofree char *formats = bdrv_format_list();
+
     printf("qemu-img version " QCRYPT_VERSION "\n"
            "usage: qemu-img [standard options] command [command options]\n"
            "QEMU disk image utility (qcrypt-img implementation)\n"
@@ -189,8 +191,8 @@ void img_help(void)
            "  resize [--object objectdef] [--image-opts] [-f fmt] "
            "[--preallocation=prealloc] [-q] [--shrink] filename "
            "[+ | -]size\n"
-           "\n"
-           "Supported formats: file luks raw\n");
+           "\n");
+    printf("Supported formats: %s\n", formats);
 }
 
 int main(int argc, char **argv)

@@ -26,6 +26,23 @@ static const BlockDriver *const block_drivers[] = {
     &bdrv_file,
 };
 
+static gint bdrv_compare_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *bdrv_format_list(void)
+{
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+
+    for (size_t i = 0; i < G_N_ELEMENTS(block_drivers); i++) {
+        g_ptr_array_add(names, (gpointer)block_drivers[i]->format_name);
+    }
+    g_ptr_array_sort(names, bdrv_compare_names);
+    g_ptr_array_add(names, NULL);
+    return g_strjoinv(" ", (char **)names->pdata);
+}
+
 const BlockDriver *bdrv_find_format(const char *name)
 {
     for (size_t i = 0; i < G_N_ELEMENTS(block_drivers); i++) {

@@ -379,6 +379,10 @@ int bdrv_check(BlockDriverState *bs, BdrvCheckResult *res,
 /* Lookups of drivers by name; NULL when unknown. */
 const BlockDriver *bdrv_find_format(const char *name);
 
+/* bdrv_format_list: every driver name, sorted, space-separated (as
+ * "qemu-img --help" lists them); g_free() it. */
+char *bdrv_format_list(void);
+
 /*
  * bdrv_get_create_opts:
  * @drv: a format or protocol driver
