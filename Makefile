@@ -10,7 +10,7 @@ FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 12
 
 .PHONY: all deps build build-asan demo check check-unit check-iotests bench clean install
-.PHONY: fuzz-deps fuzz-build fuzz fuzz-smoke check-corpus
+.PHONY: fuzz-deps fuzz-build fuzz fuzz-smoke check-corpus bench-deps
 
 all: build
 
@@ -58,10 +58,16 @@ check: deps
 	$(MAKE) build MESON_OPTS="$(MESON_OPTS) $(if $(CI),--werror)"
 	$(MAKE) build-asan MESON_OPTS="$(MESON_OPTS) $(if $(CI),--werror)"
 	./tests/run-all.sh $(BUILD) $(ASAN_BUILD)
+	./tests/check-install.sh $(BUILD)
 	./tests/corpus/run-corpus.sh $(ASAN_BUILD)
 	$(MAKE) fuzz-smoke
 
-bench: deps build
+# BENCH_OUT=docs/performance-results.md also writes the report (and its
+# plot beside it); BENCH_SIZE_MIB, BENCH_RUNS etc.: see scripts/bench.sh.
+bench-deps:
+	./scripts/install-deps.sh bench
+
+bench: bench-deps build
 	./scripts/bench.sh $(BUILD)
 
 install: build
