@@ -84,9 +84,68 @@ void img_warn_weak_encryption(const char *fmt, const QObject *opts)
     }
 }
 
+/*
+ * As 7.2: unless -u, the backing file must open (read-only, shared, no
+ * key needed) with the backing format, which must be given, and lends its
+ * size when none was given.  Its name is relative to the new image.
+ */
+static int img_create_check_backing(const char *filename, QObject *opts,
+                                    bool unsafe, Error **errp)
+{
+    const char *backing = qdict_get_str(opts, "backing_file");
+    const char *backing_fmt = qdict_get_str(opts, "backing_fmt");
+    g_autofree char *full = NULL;
+    g_autofree char *size = NULL;
+    QObject *bopts;
+    BlockDriverState *bs;
+    int64_t len;
+
+    if (!backing) {
+        return 0;
+    }
+    if (unsafe) {
+        if (!backing_fmt) {
+            error_setg(errp, "Backing file specified without backing "
+                       "format");
+            return -EINVAL;
+        }
+        return 0;
+    }
+    full = bdrv_path_combine(filename, backing);
+    bopts = qobject_new_dict();
+    if (backing_fmt) {
+        qdict_put_str(bopts, "driver", backing_fmt);
+    }
+    bs = bdrv_open(full, bopts, BDRV_O_NO_IO | BDRV_O_FORCE_SHARE, errp);
+    if (!bs) {
+        error_append_hint(errp, "Could not open backing image.\n");
+        return -EIO;
+    }
+    if (!backing_fmt) {
+        error_setg(errp, "Backing file specified without backing format");
+        /* 7.2 ends this hint without a newline. */
+        error_append_hint(errp, "Detected format of %s.",
+                          bdrv_get_format_name(bs));
+        bdrv_unref(bs);
+        return -EINVAL;
+    }
+    len = bdrv_getlength(bs);
+    bdrv_unref(bs);
+    if (len < 0) {
+        error_setg_errno(errp, (int)-len, "Could not get size of '%s'",
+                         full);
+        return (int)len;
+    }
+    if (!qdict_haskey(opts, "size")) {
+        size = g_strdup_printf("%" PRId64, len);
+        qdict_put_str(opts, "size", size);
+    }
+    return 0;
+}
+
 static int img_create_image(const char *fmt, const char *filename,
                             const char *optstr, const char *size_arg,
-                            bool quiet)
+                            bool unsafe, bool quiet)
 {
     const BlockDriver *drv = bdrv_find_format(fmt);
     g_autofree QOptDesc *all = NULL;
@@ -114,7 +173,11 @@ static int img_create_image(const char *fmt, const char *filename,
         size = img_parse_create_size(size_arg);
         size_str = g_strdup_printf("%" PRIu64, size);
         qdict_put_str(opts, "size", size_str);
-    } else if (!qdict_haskey(opts, "size")) {
+    }
+    if (img_create_check_backing(filename, opts, unsafe, &err) < 0) {
+        goto fail;
+    }
+    if (!qdict_haskey(opts, "size")) {
         error_setg(&err, "Image creation needs a size parameter");
         goto fail;
     }
@@ -147,7 +210,7 @@ int img_create(int argc, char **argv)
     };
     g_autofree char *options = NULL;
     const char *fmt = "raw", *filename, *size_arg = NULL;
-    bool quiet = false;
+    bool quiet = false, unsafe = false;
     int c;
 
     while ((c = getopt_long(argc, argv, ":F:b:f:ho:qu", long_options,
@@ -174,6 +237,7 @@ int img_create(int argc, char **argv)
             break;
         }
         case 'u':
+            unsafe = true;
             break;
         case OPTION_OBJECT:
             img_add_object(optarg);
@@ -201,7 +265,7 @@ int img_create(int argc, char **argv)
     if (optind != argc) {
         img_usage_error("Unexpected argument: %s", argv[optind]);
     }
-    return img_create_image(fmt, filename, options, size_arg, quiet);
+    return img_create_image(fmt, filename, options, size_arg, unsafe, quiet);
 }
 
 /* Common option loop state of amend, resize and check. */

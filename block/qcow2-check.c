@@ -351,6 +351,10 @@ static int check_l2_alloc(BlockDriverState *bs, BdrvCheckResult *res,
         }
         c->next_contiguous = offset + s->cluster_size;
     }
+    /* Clusters of an external data file have no refcounts. */
+    if (qcow2_has_data_file(s)) {
+        return 0;
+    }
     return check_count_range(bs, res, t, offset, s->cluster_size);
 }
 
@@ -514,7 +518,7 @@ static int check_snapshots(BlockDriverState *bs, BdrvCheckResult *res,
     BDRVQcow2State *s = bs->opaque;
     int ret;
 
-    if (s->image_data_file && s->nb_snapshots) {
+    if (qcow2_has_data_file(s) && s->nb_snapshots) {
         check_report("ERROR %" PRIu32 " snapshots in image with data file",
                      s->nb_snapshots);
         res->corruptions++;
@@ -1151,7 +1155,7 @@ static void check_copied_l2_entries(BlockDriverState *bs,
         if (QCOW2_CLUSTER_NORMAL != type && QCOW2_CLUSTER_ZERO_ALLOC != type) {
             continue;
         }
-        if (!s->image_data_file &&
+        if (!qcow2_has_data_file(s) &&
             qcow2_get_refcount(bs, (entry & QCOW2_L2E_OFFSET_MASK) >>
                                s->cluster_bits, &refcount) < 0) {
             continue;

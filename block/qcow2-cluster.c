@@ -19,7 +19,13 @@ Qcow2ClusterType qcow2_get_cluster_type(const BDRVQcow2State *s,
                                                   : QCOW2_CLUSTER_ZERO_PLAIN;
     }
     if (!(l2_entry & QCOW2_L2E_OFFSET_MASK)) {
-        return QCOW2_CLUSTER_UNALLOCATED;
+        /*
+         * Offset 0 is a valid data cluster in an external data file; as
+         * its clusters always have refcount 1, COPIED tells them apart
+         * from unallocated entries.
+         */
+        return qcow2_has_data_file(s) && (l2_entry & QCOW2_OFLAG_COPIED)
+               ? QCOW2_CLUSTER_NORMAL : QCOW2_CLUSTER_UNALLOCATED;
     }
     return QCOW2_CLUSTER_NORMAL;
 }
@@ -303,8 +309,8 @@ int qcow2_get_host_offset(BlockDriverState *bs, uint64_t offset,
             qcow2_size_to_clusters(s, avail + in_cluster), *type)
             << s->subcluster_bits;
         count -= in_cluster & (s->subcluster_size - 1);
-        if (entry & QCOW2_L2E_OFFSET_MASK &&
-            QCOW2_SUBCLUSTER_ZERO_PLAIN != *type &&
+        /* (Offset 0 is a real one in an external data file.) */
+        if (QCOW2_SUBCLUSTER_ZERO_PLAIN != *type &&
             QCOW2_SUBCLUSTER_UNALLOCATED_PLAIN != *type) {
             *host_offset = (entry & QCOW2_L2E_OFFSET_MASK) + in_cluster;
         }
@@ -540,6 +546,9 @@ int qcow2_alloc_host_offset(BlockDriverState *bs, uint64_t offset,
     if (run->keep_old) {
         ret = check_host_cluster(bs, entry);
         alloc = entry & QCOW2_L2E_OFFSET_MASK;
+    } else if (qcow2_has_data_file(s)) {
+        /* The data file mirrors the guest layout. */
+        alloc = qcow2_start_of_cluster(s, offset);
     } else {
         alloc = alloc_run_clusters(bs, run, hint);
         ret = alloc < 0 ? (int)alloc : 0;
@@ -550,7 +559,7 @@ int qcow2_alloc_host_offset(BlockDriverState *bs, uint64_t offset,
                                   s->cluster_bits) - in_cluster);
         run->host_offset = alloc + in_cluster;
         ret = plan_cow(bs, l2, l2_index, run);
-        if (ret < 0 && !run->keep_old) {
+        if (ret < 0 && !run->keep_old && !qcow2_has_data_file(s)) {
             qcow2_free_clusters(bs, alloc, (uint64_t)run->nb_clusters <<
                                 s->cluster_bits, QCOW2_DISCARD_NEVER);
         }

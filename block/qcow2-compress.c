@@ -211,7 +211,7 @@ int qcow2_pwritev_compressed(BlockDriverState *bs, int64_t offset,
      * leaking guest data in clear text; we refuse instead (the format has
      * no encrypted compressed clusters).
      */
-    if (s->image_data_file || s->crypto) {
+    if (qcow2_has_data_file(s) || s->crypto) {
         return -ENOTSUP;
     }
     if (0 == bytes) {

@@ -204,6 +204,8 @@ typedef struct Qcow2CreateParams {
     bool has_encrypt;
     QCryptoBlockCreateOptions encrypt;  /* strings borrowed from the opts */
     uint64_t header_clusters;           /* > 1 with an inline LUKS header */
+    const char *data_file;              /* external data file, or NULL */
+    bool data_file_raw;
 } Qcow2CreateParams;
 
 static int parse_version(const Qcow2CreateOptions *o, int *version,
@@ -302,9 +304,26 @@ static int check_backing_and_data(const Qcow2CreateOptions *o,
         error_setg(errp, "data-file-raw requires data-file");
         return -EINVAL;
     }
-    if (o->has_data_file) {
-        error_setg(errp, "External data files are not supported yet");
-        return -ENOTSUP;
+    if (!o->has_data_file) {
+        return 0;
+    }
+    if (p->version < 3) {
+        error_setg(errp, "External data files are only supported with "
+                   "compatibility level 1.1 and above (use version=v3 or "
+                   "greater)");
+        return -EINVAL;
+    }
+    p->data_file = o->data_file;
+    p->data_file_raw = o->has_data_file_raw && o->data_file_raw;
+    if (p->data_file_raw && o->has_backing_file) {
+        error_setg(errp, "Backing file and data-file-raw cannot be used at "
+                   "the same time");
+        return -EINVAL;
+    }
+    /* A raw data file is only readable as such with every cluster
+     * mapped. */
+    if (p->data_file_raw && PREALLOC_MODE_OFF == p->prealloc) {
+        p->prealloc = PREALLOC_MODE_METADATA;
     }
     return 0;
 }
@@ -557,6 +576,17 @@ static int set_up_image(BlockDriverState *bs, const Qcow2CreateParams *p,
     int64_t offset;
     int ret;
 
+    if (p->data_file) {
+        s->data_file = bdrv_file_open_child(p->data_file, BDRV_O_RDWR, errp);
+        if (!s->data_file) {
+            return -EIO;
+        }
+        s->image_data_file = g_strdup(p->data_file);
+        s->incompatible_features |= QCOW2_INCOMPAT_DATA_FILE;
+        if (p->data_file_raw) {
+            s->autoclear_features |= QCOW2_AUTOCLEAR_DATA_FILE_RAW;
+        }
+    }
     offset = qcow2_alloc_clusters(bs, (header_clusters + 2) *
                                       s->cluster_size);
     if (offset < 0) {
@@ -618,11 +648,18 @@ int qcow2_create(const char *filename, QObject *opts, Error **errp)
     Qcow2CreateOptions o = { 0 };
     Qcow2CreateParams p = { 0 };
     BlockDriverState *bs;
+    bool made_data_file = false;
     int ret = -EINVAL;
 
     if (check_encrypt_members(opts, errp) >= 0 &&
         qopts_to_struct(qcow2_create_opts, opts, "", &o, errp)) {
         ret = check_create_options(&o, &p, errp);
+    }
+    if (ret >= 0 && p.data_file) {
+        /* The data file, empty (an existing one is truncated, as in 7.2);
+         * the disk size is given to it by the resize below. */
+        made_data_file = access(p.data_file, F_OK) < 0;
+        ret = create_file(p.data_file, opts, errp);
     }
     if (ret >= 0) {
         ret = create_file(filename, opts, errp);
@@ -641,6 +678,9 @@ int qcow2_create(const char *filename, QObject *opts, Error **errp)
             unlink(filename);
         }
     }
+    if (ret < 0 && made_data_file) {
+        unlink(p.data_file);
+    }
     qopts_free_struct(qcow2_create_opts, &o);
     return ret;
 }
@@ -653,6 +693,7 @@ int qcow2_create(const char *filename, QObject *opts, Error **errp)
 static int prealloc_metadata(BlockDriverState *bs, uint64_t old_length,
                              uint64_t new_length, Error **errp)
 {
+    BDRVQcow2State *s = bs->opaque;
     int64_t end = qcow2_preallocate_range(bs, old_length,
                                           new_length - old_length);
     int64_t file_length;
@@ -662,13 +703,14 @@ static int prealloc_metadata(BlockDriverState *bs, uint64_t old_length,
         return (int)end;
     }
     /* Reads past EOF would fail: the file must cover what is mapped. */
-    file_length = bdrv_getlength(bs->file->bs);
+    file_length = bdrv_getlength(s->data_file->bs);
     if (file_length < 0) {
         error_setg_errno(errp, (int)-file_length, "Could not get file size");
         return (int)file_length;
     }
     if (end > file_length) {
-        return bdrv_truncate(bs->file, end, false, PREALLOC_MODE_OFF, errp);
+        return bdrv_truncate(s->data_file, end, false, PREALLOC_MODE_OFF,
+                             errp);
     }
     return 0;
 }
@@ -767,6 +809,22 @@ static int grow_image(BlockDriverState *bs, uint64_t offset,
         return ret;
     }
     s->size = offset;
+    if (qcow2_has_data_file(s)) {
+        /* The data file takes the new size (and the preallocation of the
+         * data); the L2 entries are made as for metadata. */
+        ret = bdrv_truncate(s->data_file, offset, false,
+                            PREALLOC_MODE_METADATA == prealloc
+                            ? PREALLOC_MODE_OFF : prealloc, errp);
+        if (ret >= 0 && PREALLOC_MODE_OFF != prealloc) {
+            ret = prealloc_metadata(bs, old_length, offset, errp);
+        } else if (ret >= 0) {
+            ret = zero_grown_area(bs, old_length, offset);
+            if (ret < 0) {
+                error_setg_errno(errp, -ret, "Failed to zero the new area");
+            }
+        }
+        return ret;
+    }
     switch (prealloc) {
     case PREALLOC_MODE_METADATA:
         ret = prealloc_metadata(bs, old_length, offset, errp);
@@ -825,6 +883,10 @@ static int shrink_image(BlockDriverState *bs, uint64_t offset, Error **errp)
         /* Only wasted space if it fails, like in QEMU. */
         (void)bdrv_truncate(bs->file, (last + 1) << s->cluster_bits, false,
                             PREALLOC_MODE_OFF, NULL);
+    }
+    if (qcow2_has_data_file(s)) {
+        return bdrv_truncate(s->data_file, offset, false, PREALLOC_MODE_OFF,
+                             errp);
     }
     return 0;
 }

@@ -155,7 +155,7 @@ static int read_normal(BlockDriverState *bs, uint64_t host_offset,
 
     if (!s->crypto) {
         qiov_slice(&part, qiov, skip, bytes);
-        ret = bdrv_preadv(bs->file, host_offset, bytes, &part, 0);
+        ret = bdrv_preadv(s->data_file, host_offset, bytes, &part, 0);
         qemu_iovec_destroy(&part);
         return ret;
     }
@@ -163,7 +163,7 @@ static int read_normal(BlockDriverState *bs, uint64_t host_offset,
     if (!buf) {
         return -ENOMEM;
     }
-    ret = bdrv_pread(bs->file, host_offset, bytes, buf, 0);
+    ret = bdrv_pread(s->data_file, host_offset, bytes, buf, 0);
     if (ret >= 0) {
         qcow2_crypt(s, host_offset, offset, buf, bytes, false);
         qemu_iovec_from_buf(qiov, skip, buf, bytes);
@@ -265,7 +265,7 @@ static int write_run_encrypted(BlockDriverState *bs, const Qcow2WriteRun *r,
     }
     qemu_iovec_to_buf(pieces, 0, buf, len);
     qcow2_crypt(s, host_start, guest_start, buf, len, true);
-    return bdrv_pwrite(bs->file, host_start, len, buf, 0);
+    return bdrv_pwrite(s->data_file, host_start, len, buf, 0);
 }
 
 /*
@@ -305,11 +305,11 @@ static int write_run_with_cow(BlockDriverState *bs, const Qcow2WriteRun *run,
                         run->cow_end_bytes, true);
         }
         if (head) {
-            ret = bdrv_pwrite(bs->file, host_start, run->cow_start_bytes,
+            ret = bdrv_pwrite(s->data_file, host_start, run->cow_start_bytes,
                               head, 0);
         }
         if (ret >= 0 && tail) {
-            ret = bdrv_pwrite(bs->file,
+            ret = bdrv_pwrite(s->data_file,
                               run->alloc_offset + run->cow_end_offset,
                               run->cow_end_bytes, tail, 0);
         }
@@ -326,7 +326,7 @@ static int write_run_with_cow(BlockDriverState *bs, const Qcow2WriteRun *run,
     if (s->crypto) {
         ret = write_run_encrypted(bs, run, host_start, &pieces);
     } else {
-        ret = bdrv_pwritev(bs->file, host_start, pieces.size, &pieces, 0);
+        ret = bdrv_pwritev(s->data_file, host_start, pieces.size, &pieces, 0);
     }
     qemu_iovec_destroy(&pieces);
     return ret;
@@ -347,7 +347,7 @@ int qcow2_write_run(BlockDriverState *bs, Qcow2WriteRun *run,
                 s, run->guest_offset);
             return write_run_encrypted(bs, run, run->host_offset, data);
         }
-        return bdrv_pwritev(bs->file, run->host_offset, run->bytes, data, 0);
+        return bdrv_pwritev(s->data_file, run->host_offset, run->bytes, data, 0);
     }
     ret = write_run_with_cow(bs, run, data);
     if (ret < 0) {
@@ -379,6 +379,7 @@ static int check_writable(BlockDriverState *bs)
 int qcow2_pwritev(BlockDriverState *bs, int64_t offset, int64_t bytes,
                   QEMUIOVector *qiov, BdrvRequestFlags flags)
 {
+    BDRVQcow2State *s = bs->opaque;
     uint64_t done = 0, hint = 0;
     int ret = check_writable(bs);
 
@@ -399,6 +400,9 @@ int qcow2_pwritev(BlockDriverState *bs, int64_t offset, int64_t bytes,
     }
     if (ret >= 0 && (flags & BDRV_REQ_FUA)) {
         ret = qcow2_flush(bs);
+        if (ret >= 0 && s->data_file != bs->file) {
+            ret = bdrv_flush(s->data_file->bs);
+        }
         if (ret >= 0) {
             ret = bdrv_flush(bs->file->bs);
         }
@@ -516,6 +520,11 @@ int qcow2_pwrite_zeroes(BlockDriverState *bs, int64_t offset, int64_t bytes,
         ret = zero_partial_subcluster(bs, offset,
                                       MIN(end, mid_start) - offset, flags);
     }
+    if (ret >= 0 && mid_start < mid_end && qcow2_data_file_is_raw(s)) {
+        /* A raw data file must read as zeros there on its own too. */
+        ret = bdrv_pwrite_zeroes(s->data_file, mid_start, mid_end - mid_start,
+                                 flags & BDRV_REQ_MAY_UNMAP);
+    }
     if (ret >= 0 && mid_start < mid_end) {
         ret = qcow2_subcluster_zeroize(bs, mid_start, mid_end - mid_start,
                                        flags);
@@ -581,7 +590,7 @@ int qcow2_block_status(BlockDriverState *bs, int64_t offset, int64_t bytes,
          QCOW2_SUBCLUSTER_ZERO_ALLOC == type ||
          QCOW2_SUBCLUSTER_UNALLOCATED_ALLOC == type) && !s->crypto && map) {
         *map = host_offset;
-        *file = bs->file->bs;
+        *file = s->data_file->bs;
         status |= BDRV_BLOCK_OFFSET_VALID;
     }
     switch (type) {
@@ -616,9 +625,17 @@ int qcow2_write_caches(BlockDriverState *bs)
 int qcow2_flush(BlockDriverState *bs)
 {
     BDRVQcow2State *s = bs->opaque;
+    int ret;
 
     if (!s->opened || (s->flags & BDRV_O_NO_IO)) {
         return 0;
+    }
+    /* Data before the metadata that points at it. */
+    if (s->data_file && s->data_file != bs->file) {
+        ret = bdrv_flush(s->data_file->bs);
+        if (ret < 0) {
+            return ret;
+        }
     }
     return qcow2_write_caches(bs);
 }

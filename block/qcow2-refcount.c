@@ -512,6 +512,13 @@ void qcow2_free_any_cluster(BlockDriverState *bs, uint64_t l2_entry,
         break;
     case QCOW2_CLUSTER_NORMAL:
     case QCOW2_CLUSTER_ZERO_ALLOC:
+        if (qcow2_has_data_file(s)) {
+            /* No refcount: the data file only hears of the discard. */
+            if (s->discard_passthrough[type]) {
+                (void)bdrv_pdiscard(s->data_file, offset, s->cluster_size);
+            }
+            break;
+        }
         if (qcow2_offset_into_cluster(s, offset)) {
             /* Freeing a misaligned cluster would hit its neighbour. */
             qcow2_signal_corruption(bs);

@@ -572,7 +572,7 @@ int qcow2_snapshot_create(BlockDriverState *bs, QEMUSnapshotInfo *sn_info)
     int64_t l1_offset;
     int ret;
 
-    if (s->image_data_file) {
+    if (qcow2_has_data_file(s)) {
         return -ENOTSUP;
     }
     if (s->nb_snapshots >= QCOW2_MAX_SNAPSHOTS) {

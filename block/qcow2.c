@@ -1011,13 +1011,65 @@ static int open_load_l1(BlockDriverState *bs, Error **errp)
 }
 
 /*
+ * The external data file: "data-file.*" options (a protocol or format
+ * node; the file protocol when no driver is named) or the name in the
+ * header extension, relative to the image.  Not opened without I/O
+ * (qemu-img info), as in 7.2.
+ */
+static int open_data_file(BlockDriverState *bs, int flags, Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    g_autoptr(QObject) opts = g_steal_pointer(&s->data_file_opts);
+    BlockDriverState *file;
+
+    s->data_file = bs->file;
+    if (s->data_file_ref) {
+        error_setg(errp, "Cannot find device='%s' nor node-name='%s'",
+                   s->data_file_ref, s->data_file_ref);
+        return -EINVAL;
+    }
+    if (!qcow2_has_data_file(s)) {
+        if (opts && qdict_size(opts)) {
+            error_setg(errp, "'data-file' can only be set for images with "
+                       "an external data file");
+            return -EINVAL;
+        }
+        return 0;
+    }
+    if (flags & BDRV_O_NO_IO) {
+        return 0;
+    }
+    if (!opts || !qdict_size(opts)) {
+        if (!s->image_data_file) {
+            error_setg(errp, "'data-file' is required for this image");
+            return -EINVAL;
+        }
+        qobject_free(opts);
+        opts = qobject_new_dict();
+        /* 7.2 takes a relative name relative to the working directory
+         * (unlike a backing file name). */
+        qdict_put_str(opts, "filename", s->image_data_file);
+    }
+    if (!qdict_haskey(opts, "driver")) {
+        qdict_put_str(opts, "driver", "file");
+    }
+    file = bdrv_open(NULL, g_steal_pointer(&opts),
+                     flags & ~(BDRV_O_PROTECT_METADATA | BDRV_O_DEFER_LOCKS |
+                               BDRV_O_NO_BACKING), errp);
+    if (!file) {
+        return -EINVAL;
+    }
+    s->data_file = bdrv_root_attach(file);
+    return 0;
+}
+
+/*
  * Encryption set-up, and what is not supported yet: external data
  * files, and repairing dirty images (the checker does that).
  */
 static int open_check_limits(BlockDriverState *bs, int flags, Error **errp)
 {
     BDRVQcow2State *s = bs->opaque;
-    bool io = !(flags & BDRV_O_NO_IO);
 
     if (s->crypt_method_header) {
         bs->encrypted = true;
@@ -1028,15 +1080,7 @@ static int open_check_limits(BlockDriverState *bs, int flags, Error **errp)
             return -EINVAL;
         }
     }
-    if ((s->incompatible_features & QCOW2_INCOMPAT_DATA_FILE) && io) {
-        if (!s->image_data_file) {
-            error_setg(errp, "'data-file' is required for this image");
-            return -EINVAL;
-        }
-        error_setg(errp, "External data files are not supported yet");
-        return -ENOTSUP;
-    }
-    return 0;
+    return open_data_file(bs, flags, errp);
 }
 
 /* Writers must clear autoclear bits whose data they do not maintain. */
@@ -1109,6 +1153,11 @@ static void qcow2_close(BlockDriverState *bs)
         g_array_free(s->discards, TRUE);
     }
     g_free(s->image_data_file);
+    g_free(s->data_file_ref);
+    qobject_free(s->data_file_opts);
+    if (s->data_file && s->data_file != bs->file) {
+        bdrv_root_detach(s->data_file);
+    }
     g_free(s->crypto_opts.key_secret);
     qcrypto_block_free(s->crypto);
     g_free(s->cluster_data);
@@ -1122,6 +1171,11 @@ static int qcow2_open(BlockDriverState *bs, QObject *options, int flags,
     int ret;
 
     s->flags = flags;
+    s->data_file_opts = qdict_extract_subqdict(options, "data-file.");
+    if (qdict_get_str(options, "data-file")) {
+        s->data_file_ref = g_strdup(qdict_get_str(options, "data-file"));
+    }
+    qdict_del(options, "data-file");
     s->discards = g_array_new(FALSE, FALSE, sizeof(Qcow2Discard));
     s->unknown_exts = g_ptr_array_new_with_free_func(unknown_ext_free);
     s->cluster_cache_offset = UINT64_MAX;

@@ -366,6 +366,11 @@ typedef struct BDRVQcow2State {
     uint8_t *unknown_header_fields;     /* header bytes after byte 112 */
     GPtrArray *unknown_exts;            /* Qcow2UnknownExt, in file order */
     char *image_data_file;              /* data file name extension */
+    /* Where guest data clusters live: bs->file, or the external data
+     * file of an image with QCOW2_INCOMPAT_DATA_FILE (its own child). */
+    BdrvChild *data_file;
+    QObject *data_file_opts;            /* "data-file.*" until opened */
+    char *data_file_ref;                /* "data-file" as a node name */
     bool has_bitmaps_ext;
     Qcow2BitmapsExt bitmaps_ext;
     uint32_t nb_snapshots;
@@ -472,6 +477,21 @@ static inline uint64_t qcow2_size_to_l1(const BDRVQcow2State *s,
 static inline bool qcow2_has_subclusters(const BDRVQcow2State *s)
 {
     return s->incompatible_features & QCOW2_INCOMPAT_EXTL2;
+}
+
+/*
+ * Guest data in an external data file: a data cluster's host offset is
+ * its guest offset there, and data clusters have no refcounts.
+ */
+static inline bool qcow2_has_data_file(const BDRVQcow2State *s)
+{
+    return s->incompatible_features & QCOW2_INCOMPAT_DATA_FILE;
+}
+
+/* The external data file is a valid raw image of the disk. */
+static inline bool qcow2_data_file_is_raw(const BDRVQcow2State *s)
+{
+    return s->autoclear_features & QCOW2_AUTOCLEAR_DATA_FILE_RAW;
 }
 
 /* Whether refcounts on disk must be exact at all times. */
