@@ -6,17 +6,20 @@
 # Usage: scripts/install-deps.sh [GROUP...]
 # Optional groups add packages for one purpose:
 #   fuzz   clang with libFuzzer and the sanitizer runtimes (make fuzz)
+#   bench  gnuplot for the plot of make bench
 set -e
 
 PKGS="gcc make meson ninja-build pkg-config python3 xxd bc openssl
 libglib2.0-dev nettle-dev libssl-dev zlib1g-dev libzstd-dev libjansson-dev
 python3-docutils
-qemu-utils cryptsetup-bin"
+qemu-utils cryptsetup-bin strace"
 
 for group in "$@"; do
     case "$group" in
         fuzz) PKGS="$PKGS clang libclang-rt-14-dev" ;;
-        *) echo "install-deps: unknown group '$group' (known: fuzz)" >&2
+        bench) PKGS="$PKGS gnuplot-nox" ;;
+        *) echo "install-deps: unknown group '$group'" \
+                "(known: fuzz, bench)" >&2
            exit 2 ;;
     esac
 done

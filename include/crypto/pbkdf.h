@@ -51,4 +51,23 @@ uint64_t qcrypto_pbkdf2_count_iters(QCryptoHashAlgo hash,
                                     const uint8_t *salt, size_t nsalt,
                                     size_t nout, Error **errp);
 
+/*
+ * qcrypto_pbkdf2_count_iters_within:
+ * @hash, @key, @nkey, @salt, @nsalt, @nout, @errp: as for
+ *        qcrypto_pbkdf2_count_iters()
+ * @budget_ms: CPU time the measurement may take, in ms (plus a probe of
+ *        under 1 ms); below 2 ms it takes about 2 ms, above 1000 it is
+ *        capped at 1000
+ *
+ * As qcrypto_pbkdf2_count_iters() (which spends 16 ms), spending about
+ * @budget_ms: a bigger budget buys more measurement rounds, which makes
+ * the result steadier on a busy machine.
+ * Returns: iterations per second, or 0 on failure.
+ */
+uint64_t qcrypto_pbkdf2_count_iters_within(QCryptoHashAlgo hash,
+                                           const uint8_t *key, size_t nkey,
+                                           const uint8_t *salt, size_t nsalt,
+                                           size_t nout, uint64_t budget_ms,
+                                           Error **errp);
+
 #endif /* QCRYPTO_PBKDF_H */

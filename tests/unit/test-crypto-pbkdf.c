@@ -174,6 +174,30 @@ static void test_pbkdf_count_iters(const void *opaque)
     g_assert_cmpuint(spent, <, 200 * 1000000ULL);
 }
 
+/*
+ * A bigger budget only adds measurement rounds: the rate agrees with the
+ * default calibration's (within a factor of two, which no timing noise on
+ * a CPU clock reaches).
+ */
+static void test_pbkdf_count_iters_within(void)
+{
+    const uint8_t pw[] = "passphrase";
+    const uint8_t salt[32] = { 4, 5, 6 };
+    uint64_t rate, within;
+
+    rate = qcrypto_pbkdf2_count_iters(QCRYPTO_HASH_ALGO_SHA256, pw,
+                                      sizeof(pw) - 1, salt, sizeof(salt),
+                                      64, &error_abort);
+    within = qcrypto_pbkdf2_count_iters_within(QCRYPTO_HASH_ALGO_SHA256, pw,
+                                               sizeof(pw) - 1, salt,
+                                               sizeof(salt), 64, 40,
+                                               &error_abort);
+    g_test_message("%" PRIu64 " iterations/s by default, %" PRIu64
+                   " with a 40 ms budget", rate, within);
+    g_assert_cmpuint(within, >=, rate / 2);
+    g_assert_cmpuint(within, <=, rate * 2);
+}
+
 int main(int argc, char **argv)
 {
     size_t i;
@@ -192,6 +216,8 @@ int main(int argc, char **argv)
         g_test_add_data_func(path, &pbkdf_calibrations[i],
                              test_pbkdf_count_iters);
     }
+    g_test_add_func("/crypto/pbkdf2/count-iters/within",
+                    test_pbkdf_count_iters_within);
     g_test_add_func("/crypto/pbkdf2/error/too-many-iterations",
                     test_pbkdf_too_many_iterations);
     return g_test_run();
