@@ -308,10 +308,11 @@ QCryptoBlockFormat qcrypto_block_get_format(QCryptoBlock *block)
 /* Sector encryption and the worker pool                               */
 /* ------------------------------------------------------------------ */
 
-void qcrypto_block_crypt_sectors(QCryptoCipher *cipher, QCryptoIVGen *ivgen,
-                                 size_t niv, uint64_t sector_size,
-                                 uint64_t sector, uint8_t *buf, size_t len,
-                                 bool encrypt)
+/* Process whole sectors from @in into @out (which may be @in). */
+static void crypt_sectors_into(QCryptoCipher *cipher, QCryptoIVGen *ivgen,
+                               size_t niv, uint64_t sector_size,
+                               uint64_t sector, const uint8_t *in,
+                               uint8_t *out, size_t len, bool encrypt)
 {
     uint8_t iv[QCRYPTO_BLOCK_MAX_IV_LEN];
     const uint8_t *ivp = niv ? iv : NULL;
@@ -323,14 +324,24 @@ void qcrypto_block_crypt_sectors(QCryptoCipher *cipher, QCryptoIVGen *ivgen,
             qcrypto_ivgen_calculate(ivgen, sector, iv, niv);
         }
         if (encrypt) {
-            qcrypto_cipher_encrypt(cipher, ivp, buf, buf, sector_size);
+            qcrypto_cipher_encrypt(cipher, ivp, in, out, sector_size);
         } else {
-            qcrypto_cipher_decrypt(cipher, ivp, buf, buf, sector_size);
+            qcrypto_cipher_decrypt(cipher, ivp, in, out, sector_size);
         }
         sector++;
-        buf += sector_size;
+        in += sector_size;
+        out += sector_size;
         len -= sector_size;
     }
+}
+
+void qcrypto_block_crypt_sectors(QCryptoCipher *cipher, QCryptoIVGen *ivgen,
+                                 size_t niv, uint64_t sector_size,
+                                 uint64_t sector, uint8_t *buf, size_t len,
+                                 bool encrypt)
+{
+    crypt_sectors_into(cipher, ivgen, niv, sector_size, sector, buf, buf,
+                       len, encrypt);
 }
 
 /* A cipher context with its IV generator; used by one thread at a time. */
@@ -349,7 +360,8 @@ typedef struct QCryptoBlockJob {
 typedef struct QCryptoBlockTask {
     QCryptoBlockJob *job;
     uint64_t sector;
-    uint8_t *buf;
+    const uint8_t *in;
+    uint8_t *buf;                   /* the output; may equal @in */
     size_t len;
     bool encrypt;
     struct QCryptoBlockTask *next;
@@ -401,7 +413,8 @@ static void pool_put_lane_locked(QCryptoBlockPool *pool,
 
 /* Process one range on the calling thread with a borrowed lane. */
 static void pool_run_one(QCryptoBlockPool *pool, bool encrypt,
-                         uint64_t sector, uint8_t *buf, size_t len)
+                         uint64_t sector, const uint8_t *in, uint8_t *buf,
+                         size_t len)
 {
     QCryptoBlockLane *lane;
 
@@ -409,8 +422,8 @@ static void pool_run_one(QCryptoBlockPool *pool, bool encrypt,
     lane = pool_take_lane_locked(pool);
     g_mutex_unlock(&pool->lock);
 
-    qcrypto_block_crypt_sectors(lane->cipher, lane->ivgen, pool->niv,
-                                pool->sector_size, sector, buf, len, encrypt);
+    crypt_sectors_into(lane->cipher, lane->ivgen, pool->niv,
+                       pool->sector_size, sector, in, buf, len, encrypt);
 
     g_mutex_lock(&pool->lock);
     pool_put_lane_locked(pool, lane);
@@ -439,9 +452,9 @@ static gpointer pool_worker(gpointer opaque)
         lane = pool_take_lane_locked(pool);
         g_mutex_unlock(&pool->lock);
 
-        qcrypto_block_crypt_sectors(lane->cipher, lane->ivgen, pool->niv,
-                                    pool->sector_size, task->sector,
-                                    task->buf, task->len, task->encrypt);
+        crypt_sectors_into(lane->cipher, lane->ivgen, pool->niv,
+                           pool->sector_size, task->sector, task->in,
+                           task->buf, task->len, task->encrypt);
 
         g_mutex_lock(&pool->lock);
         pool_put_lane_locked(pool, lane);
@@ -459,7 +472,8 @@ static gpointer pool_worker(gpointer opaque)
  * but the first, process the first here and wait for the rest.
  */
 static void pool_run_parallel(QCryptoBlockPool *pool, bool encrypt,
-                              uint64_t sector, uint8_t *buf, size_t len)
+                              uint64_t sector, const uint8_t *in,
+                              uint8_t *buf, size_t len)
 {
     QCryptoBlockTask tasks[QCRYPTO_BLOCK_MAX_LANES];
     QCryptoBlockJob job = { .pending = 0 };
@@ -476,6 +490,7 @@ static void pool_run_parallel(QCryptoBlockPool *pool, bool encrypt,
         assert(i < pool->nthreads);
         task->job = &job;
         task->sector = sector + done / pool->sector_size;
+        task->in = in + done;
         task->buf = buf + done;
         task->len = MIN(chunk, len - done);
         task->encrypt = encrypt;
@@ -488,7 +503,7 @@ static void pool_run_parallel(QCryptoBlockPool *pool, bool encrypt,
     g_cond_broadcast(&pool->task_cond);
     g_mutex_unlock(&pool->lock);
 
-    pool_run_one(pool, encrypt, sector, buf, first);
+    pool_run_one(pool, encrypt, sector, in, buf, first);
 
     g_mutex_lock(&pool->lock);
     while (job.pending) {
@@ -593,9 +608,11 @@ int qcrypto_block_init_cipher(QCryptoBlock *block, QCryptoCipherAlgo alg,
     return 0;
 }
 
-/* Encrypt or decrypt whole sectors of @buf, numbered from @offset. */
+/* Encrypt or decrypt whole sectors of @in into @buf (which may be @in),
+ * numbered from @offset. */
 static void qcrypto_block_crypt(QCryptoBlock *block, uint64_t offset,
-                                uint8_t *buf, size_t len, bool encrypt)
+                                const uint8_t *in, uint8_t *buf, size_t len,
+                                bool encrypt)
 {
     QCryptoBlockPool *pool = block->pool;
     uint64_t sector;
@@ -605,22 +622,28 @@ static void qcrypto_block_crypt(QCryptoBlock *block, uint64_t offset,
     assert(QEMU_IS_ALIGNED(len, block->sector_size));
     sector = offset / block->sector_size;
     if (len >= QCRYPTO_BLOCK_PARALLEL_MIN && pool->nthreads) {
-        pool_run_parallel(pool, encrypt, sector, buf, len);
+        pool_run_parallel(pool, encrypt, sector, in, buf, len);
     } else if (len) {
-        pool_run_one(pool, encrypt, sector, buf, len);
+        pool_run_one(pool, encrypt, sector, in, buf, len);
     }
 }
 
 void qcrypto_block_encrypt(QCryptoBlock *block, uint64_t offset,
                            uint8_t *buf, size_t len)
 {
-    qcrypto_block_crypt(block, offset, buf, len, true);
+    qcrypto_block_crypt(block, offset, buf, buf, len, true);
+}
+
+void qcrypto_block_encrypt_into(QCryptoBlock *block, uint64_t offset,
+                                const uint8_t *in, uint8_t *out, size_t len)
+{
+    qcrypto_block_crypt(block, offset, in, out, len, true);
 }
 
 void qcrypto_block_decrypt(QCryptoBlock *block, uint64_t offset,
                            uint8_t *buf, size_t len)
 {
-    qcrypto_block_crypt(block, offset, buf, len, false);
+    qcrypto_block_crypt(block, offset, buf, buf, len, false);
 }
 
 void qcrypto_block_free(QCryptoBlock *block)

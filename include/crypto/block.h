@@ -208,6 +208,20 @@ void qcrypto_block_encrypt(QCryptoBlock *block, uint64_t offset,
 void qcrypto_block_decrypt(QCryptoBlock *block, uint64_t offset,
                            uint8_t *buf, size_t len);
 
+/*
+ * qcrypto_block_encrypt_into:
+ * @block: an unlocked block
+ * @offset: as for qcrypto_block_encrypt()
+ * @in: the plaintext, left unchanged
+ * @out: receives the ciphertext; must not overlap @in unless equal to it
+ * @len: a multiple of the sector size (asserted)
+ *
+ * As qcrypto_block_encrypt(), writing to @out: saves copying data that
+ * must stay intact (a caller's write buffer) into a bounce buffer first.
+ */
+void qcrypto_block_encrypt_into(QCryptoBlock *block, uint64_t offset,
+                                const uint8_t *in, uint8_t *out, size_t len);
+
 /* qcrypto_block_get_payload_offset: Returns: data start in bytes (LUKS:
  * the header area size; qcow: 0). */
 uint64_t qcrypto_block_get_payload_offset(QCryptoBlock *block);

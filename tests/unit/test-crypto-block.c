@@ -152,6 +152,27 @@ static void test_encrypt_split(void)
     g_assert_cmpmem(whole, len, parts, len);
 }
 
+/* Encrypting into another buffer equals encrypting in place, small and
+ * large (split over workers), and leaves the input alone. */
+static void test_encrypt_into(void)
+{
+    static const size_t lens[] = { 512, 64 * 1024, 3 * 1024 * 1024 + 512 };
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(lens); i++) {
+        size_t len = lens[i];
+        g_autofree uint8_t *plain = test_plaintext(len);
+        g_autofree uint8_t *in = g_memdup2(plain, len);
+        g_autofree uint8_t *expected = g_memdup2(plain, len);
+        g_autofree uint8_t *out = g_malloc0(len);
+
+        qcrypto_block_encrypt(shared_block, 512 * 5, expected, len);
+        qcrypto_block_encrypt_into(shared_block, 512 * 5, in, out, len);
+        g_assert_cmpmem(out, len, expected, len);
+        g_assert_cmpmem(in, len, plain, len);
+    }
+}
+
 /* The IV depends on the sector number: moving a sector breaks it. */
 static void test_encrypt_iv_numbering(void)
 {
@@ -1203,6 +1224,7 @@ int main(int argc, char **argv)
     add_create_open_tests();
     add_amend_tests();
     g_test_add_func("/crypto/block/encrypt/split", test_encrypt_split);
+    g_test_add_func("/crypto/block/encrypt/into", test_encrypt_into);
     g_test_add_func("/crypto/block/encrypt/iv-numbering",
                     test_encrypt_iv_numbering);
     g_test_add_func("/crypto/block/encrypt/concurrent",
