@@ -36,7 +36,21 @@ typedef struct BDRVFileState {
     bool direct;                /* opened with O_DIRECT */
     bool is_block_device;
     bool use_locks;             /* locking=off not given */
+    /*
+     * The last data extent SEEK_DATA/SEEK_HOLE reported, [start, end):
+     * on tmpfs each SEEK_HOLE walks the page cache up to the next hole,
+     * so asking again for every chunk of a large file is quadratic.
+     * Writes only add data; hole punching and truncation drop it.
+     */
+    int64_t data_start;
+    int64_t data_end;
 } BDRVFileState;
+
+/* Forget the cached data extent (the file may have new holes). */
+static void file_forget_extent(BDRVFileState *s)
+{
+    s->data_start = s->data_end = 0;
+}
 
 static int file_lock_byte(int fd, int cmd, short type, off_t byte)
 {
@@ -324,6 +338,7 @@ static int file_pwrite_zeroes(BlockDriverState *bs, int64_t offset,
     if (len < 0) {
         return (int)len;
     }
+    file_forget_extent(s);
     if (offset >= len && !s->is_block_device) {
         /* Growing the file by truncation yields zeros. */
         return ftruncate(s->fd, offset + bytes) ? -errno : 0;
@@ -348,6 +363,7 @@ static int file_pdiscard(BlockDriverState *bs, int64_t offset, int64_t bytes)
 {
     BDRVFileState *s = bs->opaque;
 
+    file_forget_extent(s);
     if (fallocate(s->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
                   offset, bytes) < 0) {
         /* Discard is advisory: unsupported means nothing happened. */
@@ -372,6 +388,10 @@ static int file_block_status(BlockDriverState *bs, int64_t offset,
 
     *map = offset;
     *file = bs;
+    if (offset >= s->data_start && offset < s->data_end) {
+        *pnum = MIN(bytes, s->data_end - offset);
+        return BDRV_BLOCK_DATA | BDRV_BLOCK_OFFSET_VALID;
+    }
     data = lseek(s->fd, offset, SEEK_DATA);
     if (data < 0 && ENXIO == errno) {
         /* Only a hole up to the end of the file. */
@@ -391,6 +411,8 @@ static int file_block_status(BlockDriverState *bs, int64_t offset,
         *pnum = bytes;
     } else {
         *pnum = MIN(bytes, hole - offset);
+        s->data_start = offset;
+        s->data_end = hole;
     }
     return BDRV_BLOCK_DATA | BDRV_BLOCK_OFFSET_VALID;
 }
@@ -489,6 +511,7 @@ static int file_truncate(BlockDriverState *bs, int64_t offset, bool exact,
         return -ENOTSUP;
     }
     /* Regular files always take the size asked for, exact or not. */
+    file_forget_extent(s);
     return file_fd_truncate(s->fd, offset, prealloc, len, errp);
 }
 
