@@ -84,34 +84,48 @@ static const QEnumLookup compression_type_lookup = {
     .size = G_N_ELEMENTS(compression_type_names),
 };
 
-/* QEMU 7.2's qcow2 "encrypt." options, in its order and words. */
+/*
+ * [qcrypt-img] The original inline-LUKS proposal's value names for
+ * "fde" (reference-facts 1.7): luks, and qcowaes for the legacy scheme.
+ */
+static const char *const fde_values[] = {
+    "luks", "luks", "qcowaes", "aes", NULL
+};
+
+/*
+ * QEMU 7.2's qcow2 "encrypt." options, in its order and words.  The
+ * aliases are the original proposal's names ([qcrypt-img]); they are
+ * renamed to these names before anything prints them.
+ */
 static const QOptDesc qcow2_encrypt_create_opts[] = {
     {
-        .name = "format", .type = QOPT_TYPE_ENUM,
+        .name = "format", .alias = "fde", .alias_values = fde_values,
+        .type = QOPT_TYPE_ENUM,
         .help = "Encrypt the image, format choices: 'aes', 'luks'",
         .enum_lookup = &encrypt_format_lookup, ENC_FIELD(format),
     }, {
-        .name = "key-secret", .type = QOPT_TYPE_STRING,
+        .name = "key-secret", .alias = "keyid", .type = QOPT_TYPE_STRING,
         .help = "ID of secret providing qcow AES key or LUKS passphrase",
         LUKS_FIELD(key_secret),
     }, {
-        .name = "cipher-alg", .type = QOPT_TYPE_ENUM,
+        .name = "cipher-alg", .alias = "cipher_alg", .type = QOPT_TYPE_ENUM,
         .help = "Name of encryption cipher algorithm",
         .enum_lookup = &QCryptoCipherAlgo_lookup, LUKS_FIELD(cipher_alg),
     }, {
-        .name = "cipher-mode", .type = QOPT_TYPE_ENUM,
+        .name = "cipher-mode", .alias = "cipher_mode", .type = QOPT_TYPE_ENUM,
         .help = "Name of encryption cipher mode",
         .enum_lookup = &QCryptoCipherMode_lookup, LUKS_FIELD(cipher_mode),
     }, {
-        .name = "ivgen-alg", .type = QOPT_TYPE_ENUM,
+        .name = "ivgen-alg", .alias = "ivgen_alg", .type = QOPT_TYPE_ENUM,
         .help = "Name of IV generator algorithm",
         .enum_lookup = &QCryptoIVGenAlgo_lookup, LUKS_FIELD(ivgen_alg),
     }, {
-        .name = "ivgen-hash-alg", .type = QOPT_TYPE_ENUM,
+        .name = "ivgen-hash-alg", .alias = "ivgen_hash_alg",
+        .type = QOPT_TYPE_ENUM,
         .help = "Name of IV generator hash algorithm",
         .enum_lookup = &QCryptoHashAlgo_lookup, LUKS_FIELD(ivgen_hash_alg),
     }, {
-        .name = "hash-alg", .type = QOPT_TYPE_ENUM,
+        .name = "hash-alg", .alias = "hash_alg", .type = QOPT_TYPE_ENUM,
         .help = "Name of encryption hash algorithm",
         .enum_lookup = &QCryptoHashAlgo_lookup, LUKS_FIELD(hash_alg),
     }, {

@@ -33,16 +33,16 @@ static const QOptDesc *qopts_lookup(const QOptDesc *desc, const char *prefix,
         if (QOPT_TYPE_GROUP == d->type) {
             g_autofree char *sub = qopts_group_prefix(prefix, d);
 
-            found = g_str_has_prefix(key, sub) ?
-                    qopts_lookup(d->group, sub, key, canon) : NULL;
+            /* Aliases inside a group are full names: always look. */
+            found = qopts_lookup(d->group, sub, key, canon);
             if (found) {
                 return found;
             }
             continue;
         }
-        if (g_str_has_prefix(key, prefix) &&
-            (0 == strcmp(key + strlen(prefix), d->name) ||
-             (d->alias && 0 == strcmp(key + strlen(prefix), d->alias)))) {
+        if ((g_str_has_prefix(key, prefix) &&
+             0 == strcmp(key + strlen(prefix), d->name)) ||
+            (d->alias && 0 == strcmp(key, d->alias))) {
             if (canon) {
                 g_string_append_printf(canon, "%s%s", prefix, d->name);
             }
@@ -142,6 +142,41 @@ static bool qopts_check_value(const QOptDesc *d, QObject *dict,
     return true;
 }
 
+/*
+ * @key is @d's alias: refuse it next to the canonical name @canon, and
+ * check and translate an ENUM value (the canonical table of values gives
+ * the error, named after the alias the user wrote).
+ */
+static bool qopts_check_alias(const QOptDesc *d, QObject *dict,
+                              const char *key, const char *canon,
+                              Error **errp)
+{
+    const QObject *v = qdict_get(dict, key);
+    const char *s = QTYPE_QSTRING == qobject_type(v) ? qobject_get_str(v)
+                                                    : NULL;
+
+    if (qdict_haskey(dict, canon)) {
+        error_setg(errp, "'%s' and its alias '%s' can't be used at the "
+                   "same time", canon, key);
+        return false;
+    }
+    if (QOPT_TYPE_ENUM != d->type || !s) {
+        return true;
+    }
+    if (d->alias_values) {
+        for (size_t i = 0; d->alias_values[i]; i += 2) {
+            if (0 == strcmp(s, d->alias_values[i])) {
+                qdict_put_str(dict, key, d->alias_values[i + 1]);
+                return true;
+            }
+        }
+        error_setg(errp, "Parameter '%s' does not accept value '%s'", key,
+                   s);
+        return false;
+    }
+    return qapi_enum_parse(d->enum_lookup, key, s, 0, errp) >= 0;
+}
+
 bool qopts_validate(const QOptDesc *desc, QObject *dict, Error **errp)
 {
     g_autofree const char **keys = NULL;
@@ -162,6 +197,10 @@ bool qopts_validate(const QOptDesc *desc, QObject *dict, Error **errp)
             return false;
         }
         if (!qopts_check_value(d, dict, key, errp)) {
+            return false;
+        }
+        if (0 != strcmp(canon->str, key) &&
+            !qopts_check_alias(d, dict, key, canon->str, errp)) {
             return false;
         }
         if (0 != strcmp(canon->str, key)) {
@@ -240,7 +279,7 @@ static const QObject *qopts_get_value(const QObject *dict, const char *prefix,
     const QObject *v = qdict_get(dict, key);
 
     if (!v && d->alias) {
-        akey = g_strconcat(prefix, d->alias, NULL);
+        akey = g_strdup(d->alias);
         v = qdict_get(dict, akey);
     }
     return v;

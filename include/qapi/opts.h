@@ -29,7 +29,14 @@ typedef enum QOptType {
  */
 typedef struct QOptDesc {
     const char *name;               /* the spelling 7.2 prints */
-    const char *alias;              /* another accepted spelling, or NULL */
+    const char *alias;              /* another accepted spelling, a full
+                                     * name even inside a group ("keyid"
+                                     * for "encrypt.key-secret"), never in
+                                     * help; NULL for none */
+    const char *const *alias_values;/* for an ENUM alias: NULL-terminated
+                                     * pairs { alias value, canonical
+                                     * value }, the only values the alias
+                                     * accepts; NULL: the same values */
     QOptType type;
     const char *help;
     const char *def_value_str;      /* default shown by create, or NULL */
@@ -62,9 +69,13 @@ const QOptDesc *qopts_find(const QOptDesc *desc, const char *name);
  * @errp: "Invalid parameter 'foo'", "Parameter 'iter-time' expects a
  *        number", "Parameter 'x' expects 'on' or 'off'", or the size error
  *
- * Rename aliases to their canonical names and check that every key is in
- * the table and every BOOL/NUMBER/SIZE value parses.  ENUM values are not
- * checked here (7.2 reports those later, from the driver).
+ * Rename aliases to their canonical names (translating the values of an
+ * alias with alias_values) and check that every key is in the table and
+ * every BOOL/NUMBER/SIZE value parses.  An alias and its canonical name
+ * both given: "'encrypt.key-secret' and its alias 'keyid' can't be used
+ * at the same time" (7.2's words for its own encryption alias).  ENUM
+ * values are checked here only for aliases ("Parameter 'fde' does not
+ * accept value 'foo'"); 7.2 reports the others later, from the driver.
  * Returns: true on success.
  */
 bool qopts_validate(const QOptDesc *desc, QObject *dict, Error **errp);

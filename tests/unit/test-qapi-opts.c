@@ -42,15 +42,22 @@ typedef struct TestQcow2Opts {
     .has_field = true, .offset = offsetof(type, f), \
     .has_offset = offsetof(type, has_##f)
 
-/* The "encrypt." options of qcow2 in 7.2's declaration order. */
+/* Values only an alias accepts, and what they stand for. */
+static const char *const test_cipher_alias_values[] = {
+    "aes128", "aes-128", NULL
+};
+
+/* The "encrypt." options of qcow2 in 7.2's declaration order (with two
+ * aliases in the way of the original inline-LUKS proposal). */
 static const QOptDesc test_encrypt_opts[] = {
     { .name = "format", .type = QOPT_TYPE_STRING,
       .help = "Encrypt the image, format choices: 'aes', 'luks'",
       FIELD(TestEncryptOpts, format) },
-    { .name = "key-secret", .type = QOPT_TYPE_STRING,
+    { .name = "key-secret", .alias = "keyid", .type = QOPT_TYPE_STRING,
       .help = "ID of secret providing qcow AES key or LUKS passphrase",
       FIELD(TestEncryptOpts, key_secret) },
-    { .name = "cipher-alg", .type = QOPT_TYPE_ENUM,
+    { .name = "cipher-alg", .alias = "cipher_alg",
+      .alias_values = test_cipher_alias_values, .type = QOPT_TYPE_ENUM,
       .help = "Name of encryption cipher algorithm",
       .enum_lookup = &test_cipher_lookup,
       FIELD(TestEncryptOpts, cipher_alg) },
@@ -395,6 +402,47 @@ static void test_format_line(gconstpointer opaque)
     g_assert_cmpstr(out->str, ==, c->line);
 }
 
+/* Aliases inside a group are full names, renamed and value-mapped. */
+static void test_group_alias(void)
+{
+    g_autoptr(QObject) dict = keyval_parse("keyid=sec0,cipher_alg=aes128",
+                                           NULL, &error_abort);
+    g_autoptr(QObject) both = keyval_parse("keyid=a,encrypt.key-secret=a",
+                                           NULL, &error_abort);
+    g_autoptr(QObject) bad = keyval_parse("cipher_alg=aes-128", NULL,
+                                          &error_abort);
+    g_autoptr(QObject) prefixed = keyval_parse("encrypt.keyid=a", NULL,
+                                               &error_abort);
+    g_autoptr(GString) line = g_string_new(NULL);
+    Error *err = NULL;
+
+    g_assert_true(qopts_validate(test_qcow2_opts, dict, &error_abort));
+    g_assert_cmpstr(qdict_get_str(dict, "encrypt.key-secret"), ==, "sec0");
+    g_assert_cmpstr(qdict_get_str(dict, "encrypt.cipher-alg"), ==,
+                    "aes-128");
+    g_assert_false(qdict_haskey(dict, "keyid"));
+    qopts_format_line(line, test_qcow2_opts, dict);
+    g_assert_cmpstr(line->str, ==, " encrypt.key-secret=sec0 "
+                    "encrypt.cipher-alg=aes-128 cluster_size=65536 "
+                    "extended_l2=off compression_type=zlib "
+                    "lazy_refcounts=off refcount_bits=16");
+    g_assert_false(qopts_validate(test_qcow2_opts, both, &err));
+    g_assert_cmpstr(error_get_pretty(err), ==, "'encrypt.key-secret' and "
+                    "its alias 'keyid' can't be used at the same time");
+    g_clear_pointer(&err, error_free);
+    /* With alias_values, the alias takes only its own spellings. */
+    g_assert_false(qopts_validate(test_qcow2_opts, bad, &err));
+    g_assert_cmpstr(error_get_pretty(err), ==, "Parameter 'cipher_alg' "
+                    "does not accept value 'aes-128'");
+    g_clear_pointer(&err, error_free);
+    g_assert_false(qopts_validate(test_qcow2_opts, prefixed, &err));
+    g_assert_cmpstr(error_get_pretty(err), ==,
+                    "Invalid parameter 'encrypt.keyid'");
+    error_free(err);
+    g_assert_cmpstr(qopts_find(test_qcow2_opts, "keyid")->name, ==,
+                    "key-secret");
+}
+
 static void test_to_struct(void)
 {
     g_autoptr(QObject) dict = keyval_parse(
@@ -520,6 +568,7 @@ int main(int argc, char **argv)
     ADD_CASES("/qapi/opts/validate", validate_cases, test_validate);
     ADD_CASES("/qapi/opts/format-line", format_cases, test_format_line);
     g_test_add_func("/qapi/opts/to-struct/qcow2", test_to_struct);
+    g_test_add_func("/qapi/opts/alias/group", test_group_alias);
     g_test_add_func("/qapi/opts/to-struct/prefix", test_to_struct_prefix);
     ADD_CASES("/qapi/opts/to-struct/enum-error", enum_error_cases,
               test_to_struct_enum_error);
