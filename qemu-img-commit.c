@@ -373,7 +373,9 @@ int img_commit(int argc, char **argv)
     if (!img_check_image_opts_fmt(&c.o)) {
         return 1;
     }
-    bs = img_open(c.o.image_opts, argv[optind], c.o.fmt, flags, c.cache,
+    /* Only to find the base: the image is opened again to commit. */
+    bs = img_open(c.o.image_opts, argv[optind], c.o.fmt,
+                  flags | BDRV_O_INACTIVE, c.cache,
                   c.quiet, false);
     if (!bs) {
         return 1;

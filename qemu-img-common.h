@@ -189,6 +189,21 @@ bool img_load_snapshot_param(BlockDriverState *bs, const char *arg);
  * options of format @fmt) ask for qcow2's legacy AES encryption. */
 void img_warn_weak_encryption(const char *fmt, const QObject *opts);
 
+int img_bitmap(int argc, char **argv);
+
+/*
+ * qemu-img convert --bitmaps (qemu-img-bitmap.c), 7.2's checks and copy:
+ * img_convert_check_bitmaps() before the target is created ("Source
+ * lacks bitmap support", inconsistent bitmaps unless @skip_broken),
+ * img_convert_check_target_bitmaps() once it is open, and
+ * img_convert_copy_bitmaps() after the data is copied (the bitmaps reach
+ * the target when it is closed).  Each returns 0, or 1 after printing
+ * the error.
+ */
+int img_convert_check_bitmaps(BlockDriverState *src, bool skip_broken);
+int img_convert_check_target_bitmaps(BlockDriverState *dst);
+int img_convert_copy_bitmaps(BlockDriverState *src, BlockDriverState *dst,
+                             bool skip_broken);
 int img_create(int argc, char **argv);
 int img_info(int argc, char **argv);
 int img_amend(int argc, char **argv);

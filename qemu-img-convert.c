@@ -9,6 +9,7 @@
 #include "qapi/keyval.h"
 #include "qapi/opts.h"
 #include "qemu-img-common.h"
+#include "qemu-img-pipe.h"
 #include "qemu/cutils.h"
 
 enum {
@@ -18,10 +19,18 @@ enum {
     OPTION_TARGET_IS_ZERO,
     OPTION_SALVAGE,
     OPTION_BITMAPS,
+    OPTION_SKIP_BROKEN,
 };
 
 /* Bytes copied or compared per step. */
 #define IMG_COPY_CHUNK (2 * 1024 * 1024)
+
+/* Chunks compare reads ahead in the first image. */
+#define IMG_COMPARE_DEPTH 4
+
+/* -m: parallel requests, as 7.2 bounds its coroutines. */
+#define IMG_MAX_REQUESTS 16
+#define IMG_DEFAULT_REQUESTS 8
 
 typedef struct ImgConvert {
     const char *src_fmt;
@@ -39,12 +48,26 @@ typedef struct ImgConvert {
     bool target_is_zero;
     int64_t sparse_size;        /* 0: write every zero as data */
     BdrvChild **src;
+    int64_t *src_len;
     int nsrc;
     int64_t total;
+    const char *backing_file;   /* -B */
+    const char *backing_fmt;    /* -F */
+    bool target_has_backing;    /* what the source's top lacks is left */
+    int num_requests;           /* -m: pieces in flight */
+    bool out_of_order;          /* -W: in-order writes are allowed too */
+    /* The reader's position: source index, offset in it, its base. */
+    int rd_src;
+    int64_t rd_offset;
+    int64_t rd_base;
+    int64_t rd_error_offset;    /* where the reader failed */
     BdrvChild *target;
     QObject *target_opts;       /* options to open the created target */
     bool target_zeroed;         /* unwritten target areas read as zero */
     int64_t cluster_size;       /* -c: the target's compression unit */
+    bool bitmaps;               /* --bitmaps (qemu-img-bitmap.c) */
+    bool skip_broken_bitmaps;   /* --skip-broken-bitmaps */
+    const char *snapshot;       /* -l: an internal snapshot of the source */
 } ImgConvert;
 
 static void img_progress(const ImgConvert *c, double percent)
@@ -58,6 +81,7 @@ static void img_progress(const ImgConvert *c, double percent)
 static int img_convert_open_sources(ImgConvert *c, char **names, int n)
 {
     c->src = g_new0(BdrvChild *, n);
+    c->src_len = g_new0(int64_t, n);
     for (int i = 0; i < n; i++) {
         BlockDriverState *bs = img_open(c->image_opts, names[i], c->src_fmt,
                                         0, c->src_cache, c->quiet,
@@ -75,7 +99,34 @@ static int img_convert_open_sources(ImgConvert *c, char **names, int n)
                          g_strerror((int)-len));
             return -1;
         }
+        c->src_len[i] = len;
         c->total += len;
+    }
+    return 0;
+}
+
+/*
+ * -B and -F name the new image's backing file and format, over any -o
+ * backing_file and backing_fmt (as 7.2 adds them last).
+ */
+static int img_convert_add_backing(const ImgConvert *c, const QOptDesc *all,
+                                   QObject *opts)
+{
+    if (c->backing_file) {
+        if (!qopts_find(all, "backing_file")) {
+            error_report("Backing file not supported for file format '%s'",
+                         c->out_fmt);
+            return -1;
+        }
+        qdict_put_str(opts, "backing_file", c->backing_file);
+    }
+    if (c->backing_fmt) {
+        if (!qopts_find(all, "backing_fmt")) {
+            error_report("Backing file format not supported for file "
+                         "format '%s'", c->out_fmt);
+            return -1;
+        }
+        qdict_put_str(opts, "backing_fmt", c->backing_fmt);
     }
     return 0;
 }
@@ -97,10 +148,19 @@ static int img_convert_create(ImgConvert *c, const char *out)
         error_report_err(err);
         return -1;
     }
+    if (img_convert_add_backing(c, all, opts) < 0) {
+        return -1;
+    }
     if (!qopts_validate(all, opts, &err)) {
         error_report_err(err);
         return -1;
     }
+    if (qdict_haskey(opts, "backing_file") &&
+        !qdict_haskey(opts, "backing_fmt")) {
+        error_report("Use of backing file requires explicit backing format");
+        return -1;
+    }
+    c->target_has_backing = qdict_haskey(opts, "backing_file");
     if (c->compress && !bdrv_driver_supports_compressed_writes(drv)) {
         error_report("Compression not supported for this file format");
         return -1;
@@ -262,65 +322,143 @@ static int img_convert_write_compressed(ImgConvert *c, int64_t offset,
     return ret;
 }
 
-/* Copy one source into the target at @base. */
-static int img_convert_copy_source(ImgConvert *c, BdrvChild *src,
-                                   int64_t base, int64_t *copied,
-                                   uint8_t *buf)
+/*
+ * With a backing file on the target, what the source's top layer does
+ * not allocate is left to the backing file, unwritten (as 7.2 does, which
+ * does not compare it with the backing file).  Compressed targets skip
+ * whole clusters only.
+ */
+static bool img_convert_is_backing(const ImgConvert *c, int status,
+                                   int64_t *pnum)
 {
-    int64_t len = bdrv_getlength(src->bs);
-    int64_t offset = 0;
-
-    while (offset < len) {
-        int64_t n = MIN(IMG_COPY_CHUNK, len - offset);
-        int64_t pnum = n;
-        int ret = bdrv_block_status(src->bs, offset, n, &pnum, NULL, NULL);
-        bool zero = ret >= 0 && (ret & BDRV_BLOCK_ZERO) && c->sparse_size;
-
-        if (c->compress) {
-            n = img_convert_compressed_len(c, len, offset,
-                                           ret >= 0 ? pnum : 0, &zero);
-            pnum = n;
+    if (!c->target_has_backing || status < 0 ||
+        (status & (BDRV_BLOCK_DATA | BDRV_BLOCK_ZERO))) {
+        return false;
+    }
+    if (c->compress) {
+        if (*pnum < c->cluster_size) {
+            return false;
         }
-        if (zero) {
-            n = pnum;
-            ret = c->target_zeroed ? 0 :
-                  bdrv_pwrite_zeroes(c->target, base + offset, n,
-                                     BDRV_REQ_MAY_UNMAP);
-        } else {
-            n = ret >= 0 ? pnum : n;
-            ret = bdrv_pread(src, offset, n, buf, 0);
-            if (ret < 0) {
-                error_report("error while reading at byte %" PRId64 ": %s",
-                             offset, g_strerror(-ret));
-                return ret;
-            }
-            ret = c->compress
-                  ? img_convert_write_compressed(c, base + offset, n, buf)
-                  : img_convert_write(c, base + offset, n, buf);
-        }
+        *pnum = ROUND_DOWN(*pnum, c->cluster_size);
+    }
+    return true;
+}
+
+/*
+ * The read side of the copy (the pipe's producer thread): the next piece
+ * of the sources, by block status a zero range or data read into
+ * @item->buf.  Only this touches the sources while the copy runs.
+ */
+static int img_convert_fill(void *opaque, ImgPipeItem *item)
+{
+    ImgConvert *c = opaque;
+    BdrvChild *src;
+    int64_t len, offset, n, pnum;
+    bool zero;
+    int ret;
+
+    while (c->rd_src < c->nsrc &&
+           c->rd_offset >= c->src_len[c->rd_src]) {
+        c->rd_base += c->src_len[c->rd_src++];
+        c->rd_offset = 0;
+    }
+    if (c->rd_src == c->nsrc) {
+        return 0;
+    }
+    src = c->src[c->rd_src];
+    len = c->src_len[c->rd_src];
+    offset = c->rd_offset;
+    n = MIN(IMG_COPY_CHUNK, len - offset);
+    pnum = n;
+    ret = bdrv_block_status(src->bs, offset, n, &pnum, NULL, NULL);
+    zero = ret >= 0 && (ret & BDRV_BLOCK_ZERO) && c->sparse_size;
+    item->skip = img_convert_is_backing(c, ret, &pnum);
+    if (item->skip) {
+        item->offset = c->rd_base + offset;
+        item->bytes = pnum;
+        c->rd_offset = offset + pnum;
+        return 1;
+    }
+    if (c->compress) {
+        n = img_convert_compressed_len(c, len, offset, ret >= 0 ? pnum : 0,
+                                       &zero);
+        pnum = n;
+    }
+    n = zero || ret >= 0 ? pnum : n;
+    item->offset = c->rd_base + offset;
+    item->bytes = n;
+    item->zero = zero;
+    if (!zero) {
+        ret = bdrv_pread(src, offset, n, item->buf, 0);
         if (ret < 0) {
+            c->rd_error_offset = offset;
             return ret;
         }
-        offset += n;
-        *copied += n;
-        img_progress(c, c->total ? 100.0 * *copied / c->total : 100.0);
     }
-    return 0;
+    c->rd_offset = offset + n;
+    return 1;
+}
+
+/* The write side of the copy: put one piece into the target. */
+static int img_convert_put(ImgConvert *c, const ImgPipeItem *item)
+{
+    if (item->skip) {
+        return 0;
+    }
+    if (item->zero) {
+        return c->target_zeroed ? 0 :
+               bdrv_pwrite_zeroes(c->target, item->offset, item->bytes,
+                                  BDRV_REQ_MAY_UNMAP);
+    }
+    return c->compress
+           ? img_convert_write_compressed(c, item->offset, item->bytes,
+                                          item->buf)
+           : img_convert_write(c, item->offset, item->bytes, item->buf);
+}
+
+/*
+ * Copy every source into the target.  With -m N above 1 a thread reads
+ * up to N pieces ahead while this one writes them, in order (which -W
+ * allows as well), so reading and decrypting overlap encrypting and
+ * writing; the buffers are reused throughout.
+ */
+static int img_convert_copy_all(ImgConvert *c)
+{
+    ImgPipe *pipe = img_pipe_new(c->num_requests, IMG_COPY_CHUNK,
+                                 img_convert_fill, c);
+    ImgPipeItem *item;
+    int64_t copied = 0;
+    int ret = 0;
+
+    while ((item = img_pipe_get(pipe))) {
+        ret = img_convert_put(c, item);
+        copied += item->bytes;
+        img_pipe_put(pipe, item);
+        if (ret < 0) {
+            break;
+        }
+        img_progress(c, c->total ? 100.0 * copied / c->total : 100.0);
+    }
+    if (ret >= 0) {
+        ret = img_pipe_free(pipe);
+        if (ret < 0) {
+            error_report("error while reading at byte %" PRId64 ": %s",
+                         c->rd_error_offset, g_strerror(-ret));
+        }
+    } else {
+        img_pipe_free(pipe);
+    }
+    return ret;
 }
 
 static int img_convert_copy(ImgConvert *c)
 {
-    g_autofree uint8_t *buf = g_malloc(IMG_COPY_CHUNK);
-    int64_t copied = 0, base = 0;
     int ret;
 
     img_progress(c, 0.0);
-    for (int i = 0; i < c->nsrc; i++) {
-        ret = img_convert_copy_source(c, c->src[i], base, &copied, buf);
-        if (ret < 0) {
-            return ret;
-        }
-        base += bdrv_getlength(c->src[i]->bs);
+    ret = img_convert_copy_all(c);
+    if (ret < 0) {
+        return ret;
     }
     if (c->compress) {
         /* Mark the end of the compressed output, as 7.2 does. */
@@ -345,6 +483,7 @@ static void img_convert_cleanup(ImgConvert *c)
         bdrv_root_detach(c->src[i]);
     }
     g_free(c->src);
+    g_free(c->src_len);
     if (c->target) {
         bdrv_root_detach(c->target);
     }
@@ -358,19 +497,59 @@ static int img_convert_run(ImgConvert *c, char **names, int n,
     if (img_convert_open_sources(c, names, n) < 0) {
         return 1;
     }
+    if (c->snapshot) {
+        if (c->nsrc > 1) {
+            error_report("No support for concatenating multiple snapshot");
+            return 1;
+        }
+        if (!img_load_snapshot_param(c->src[0]->bs, c->snapshot)) {
+            return 1;
+        }
+    }
+    if (c->bitmaps && c->nsrc > 1) {
+        error_report("Copying bitmaps only possible with single source");
+        return 1;
+    }
+    if (c->bitmaps &&
+        img_convert_check_bitmaps(c->src[0]->bs, c->skip_broken_bitmaps)) {
+        return 1;
+    }
     if (!c->no_create && img_convert_create(c, out) < 0) {
         return 1;
     }
     if (img_convert_open_target(c, out) < 0) {
         return 1;
     }
+    if (c->bitmaps && img_convert_check_target_bitmaps(c->target->bs)) {
+        return 1;
+    }
     if (img_convert_copy(c) < 0) {
+        return 1;
+    }
+    if (c->bitmaps && img_convert_copy_bitmaps(c->src[0]->bs, c->target->bs,
+                                               c->skip_broken_bitmaps)) {
         return 1;
     }
     if (c->progress && !c->quiet) {
         printf("\n");
     }
     return 0;
+}
+
+/* -m: a number 7.2 accepts (strtol, any base); exits otherwise. */
+static int img_parse_num_requests(const char *arg)
+{
+    char *end;
+    long n;
+
+    errno = 0;
+    n = strtol(arg, &end, 0);
+    if (errno || end == arg || *end || n < 1 || n > IMG_MAX_REQUESTS) {
+        error_report("Invalid number of coroutines. Allowed number of "
+                     "coroutines is between 1 and %d", IMG_MAX_REQUESTS);
+        exit(EXIT_FAILURE);
+    }
+    return n;
 }
 
 /* Parse convert's command line into @c; exits on usage errors. */
@@ -385,12 +564,13 @@ static void img_convert_parse(ImgConvert *c, int argc, char **argv)
         { "target-is-zero", no_argument, NULL, OPTION_TARGET_IS_ZERO },
         { "salvage", no_argument, NULL, OPTION_SALVAGE },
         { "bitmaps", no_argument, NULL, OPTION_BITMAPS },
+        { "skip-broken-bitmaps", no_argument, NULL, OPTION_SKIP_BROKEN },
         { NULL, 0, NULL, 0 }
     };
     uint64_t sval;
     int opt;
 
-    while ((opt = getopt_long(argc, argv, ":hf:O:B:Cco:l:S:pt:T:qnm:WrU",
+    while ((opt = getopt_long(argc, argv, ":hf:O:B:F:Cco:l:S:pt:T:qnm:WrU",
                               long_options, NULL)) != -1) {
         switch (opt) {
         case 'f': c->src_fmt = optarg; break;
@@ -402,7 +582,22 @@ static void img_convert_parse(ImgConvert *c, int argc, char **argv)
         case 't': c->cache = optarg; break;
         case 'T': c->src_cache = optarg; break;
         case 'U': c->force_share = true; break;
-        case 'B': case 'C': case 'l': case 'm': case 'W': case 'r':
+        case 'm':
+            c->num_requests = img_parse_num_requests(optarg);
+            break;
+        case 'W': c->out_of_order = true; break;
+        case 'B':
+            c->backing_file = optarg;
+            c->target_has_backing = true;
+            break;
+        case 'F': c->backing_fmt = optarg; break;
+        case 'l':
+            c->snapshot = optarg;
+            if (!img_check_snapshot_param(optarg)) {
+                exit(EXIT_FAILURE);
+            }
+            break;
+        case 'C': case 'r':
             break;
         case 'o': {
             char *joined = c->options ?
@@ -425,7 +620,9 @@ static void img_convert_parse(ImgConvert *c, int argc, char **argv)
         case OPTION_IMAGE_OPTS: c->image_opts = true; break;
         case OPTION_TARGET_IMAGE_OPTS: c->target_image_opts = true; break;
         case OPTION_TARGET_IS_ZERO: c->target_is_zero = true; break;
-        case OPTION_SALVAGE: case OPTION_BITMAPS: break;
+        case OPTION_SALVAGE: break;
+        case OPTION_BITMAPS: c->bitmaps = true; break;
+        case OPTION_SKIP_BROKEN: c->skip_broken_bitmaps = true; break;
         default:
             img_unhandled_option(opt, argv);
         }
@@ -434,7 +631,11 @@ static void img_convert_parse(ImgConvert *c, int argc, char **argv)
 
 int img_convert(int argc, char **argv)
 {
-    ImgConvert c = { .out_fmt = "raw", .sparse_size = 4096 };
+    ImgConvert c = {
+        .out_fmt = "raw",
+        .sparse_size = 4096,
+        .num_requests = IMG_DEFAULT_REQUESTS,
+    };
     int ret;
 
     img_convert_parse(&c, argc, argv);
@@ -453,6 +654,10 @@ int img_convert(int argc, char **argv)
         fputs(out->str, stdout);
         g_free(c.options);
         return 0;
+    }
+    if (c.skip_broken_bitmaps && !c.bitmaps) {
+        error_report("Use of --skip-broken-bitmaps requires --bitmaps");
+        return 1;
     }
     if (argc - optind < 2) {
         img_usage_error("Must specify image file name");
@@ -485,12 +690,27 @@ typedef struct ImgCompare {
     bool progress;
     bool quiet;
     bool force_share;
+    const char *name1;          /* the images as named on the command line */
+    const char *name2;
 } ImgCompare;
+
+/* compare's exit status for read errors, as 7.2's. */
+#define IMG_COMPARE_READ_ERROR 4
+
+static void img_compare_read_error(const char *name, int64_t offset, int ret)
+{
+    error_report("Error while reading offset %" PRId64 " of %s: %s", offset,
+                 name, g_strerror(-ret));
+}
 
 /* Returns: offset of the first differing byte, or -1 if equal. */
 static int64_t img_first_difference(const uint8_t *a, const uint8_t *b,
                                     int64_t n)
 {
+    /* memcmp() is vectorised; the byte loop only runs to name the place. */
+    if (0 == memcmp(a, b, n)) {
+        return -1;
+    }
     for (int64_t i = 0; i < n; i++) {
         if (a[i] != b[i]) {
             return i;
@@ -502,6 +722,9 @@ static int64_t img_first_difference(const uint8_t *a, const uint8_t *b,
 /* Returns: offset of the first non-zero byte, or -1. */
 static int64_t img_first_nonzero(const uint8_t *a, int64_t n)
 {
+    if (buffer_is_zero(a, n)) {
+        return -1;
+    }
     for (int64_t i = 0; i < n; i++) {
         if (a[i]) {
             return i;
@@ -510,42 +733,94 @@ static int64_t img_first_nonzero(const uint8_t *a, int64_t n)
     return -1;
 }
 
-/* Compare [0, @len) of both; Returns: 0 equal, 1 differ, 2 error. */
-static int img_compare_common(const ImgCompare *p, BdrvChild *c1,
-                              BdrvChild *c2, int64_t len, int64_t total,
-                              uint8_t *b1, uint8_t *b2)
-{
-    for (int64_t off = 0; off < len; off += IMG_COPY_CHUNK) {
-        int64_t n = MIN(IMG_COPY_CHUNK, len - off), diff;
-        int ret = bdrv_pread(c1, off, n, b1, 0);
+/* The read-ahead over the first image of compare. */
+typedef struct ImgCompareReader {
+    BdrvChild *child;
+    int64_t offset;
+    int64_t len;
+} ImgCompareReader;
 
-        if (ret >= 0) {
-            ret = bdrv_pread(c2, off, n, b2, 0);
+/* Read the first image's next chunk (on the pipe's thread). */
+static int img_compare_fill(void *opaque, ImgPipeItem *item)
+{
+    ImgCompareReader *r = opaque;
+    int ret;
+
+    if (r->offset >= r->len) {
+        return 0;
+    }
+    item->offset = r->offset;
+    item->bytes = MIN(IMG_COPY_CHUNK, r->len - r->offset);
+    item->zero = item->skip = false;
+    ret = bdrv_pread(r->child, item->offset, item->bytes, item->buf, 0);
+    if (ret < 0) {
+        return ret;
+    }
+    r->offset += item->bytes;
+    return 1;
+}
+
+/* Compare one chunk of the first image with the second image. */
+static int img_compare_chunk(const ImgCompare *p, BdrvChild *c2,
+                             const ImgPipeItem *item, int64_t total,
+                             uint8_t *b2)
+{
+    int64_t off = item->offset, n = item->bytes, diff;
+    int ret = bdrv_pread(c2, off, n, b2, 0);
+
+    if (ret < 0) {
+        img_compare_read_error(p->name2, off, ret);
+        return IMG_COMPARE_READ_ERROR;
+    }
+    diff = img_first_difference(item->buf, b2, n);
+    if (diff >= 0) {
+        if (!p->quiet) {
+            /* 7.2 compares sector by sector and names the sector. */
+            printf("Content mismatch at offset %" PRId64 "!\n",
+                   (int64_t)ROUND_DOWN(off + diff, BDRV_SECTOR_SIZE));
         }
-        if (ret < 0) {
-            error_report("Error while reading offset %" PRId64 ": %s", off,
-                         g_strerror(-ret));
-            return 2;
-        }
-        diff = img_first_difference(b1, b2, n);
-        if (diff >= 0) {
-            if (!p->quiet) {
-                /* 7.2 compares sector by sector and names the sector. */
-                printf("Content mismatch at offset %" PRId64 "!\n",
-                       (int64_t)ROUND_DOWN(off + diff, BDRV_SECTOR_SIZE));
-            }
-            return 1;
-        }
-        if (p->progress && !p->quiet) {
-            printf("    (%.2f/100%%)\r", 100.0 * (off + n) / total);
-        }
+        return 1;
+    }
+    if (p->progress && !p->quiet) {
+        printf("    (%.2f/100%%)\r", 100.0 * (off + n) / total);
     }
     return 0;
 }
 
+/*
+ * Compare [0, @len) of both: a thread reads (and decrypts) the first
+ * image ahead while this one reads the second and compares.
+ * Returns: 0 equal, 1 differ, 2 error.
+ */
+static int img_compare_common(const ImgCompare *p, BdrvChild *c1,
+                              BdrvChild *c2, int64_t len, int64_t total,
+                              uint8_t *b2)
+{
+    ImgCompareReader reader = { .child = c1, .len = len };
+    ImgPipe *pipe = img_pipe_new(IMG_COMPARE_DEPTH, IMG_COPY_CHUNK,
+                                 img_compare_fill, &reader);
+    ImgPipeItem *item;
+    int ret = 0;
+
+    while (0 == ret && (item = img_pipe_get(pipe))) {
+        ret = img_compare_chunk(p, c2, item, total, b2);
+        img_pipe_put(pipe, item);
+    }
+    if (0 == ret) {
+        ret = img_pipe_free(pipe);
+        if (ret < 0) {
+            img_compare_read_error(p->name1, reader.offset, ret);
+            return IMG_COMPARE_READ_ERROR;
+        }
+    } else {
+        img_pipe_free(pipe);
+    }
+    return ret;
+}
+
 /* Check that the tail [@from, end) of the longer image reads as zeros. */
-static int img_compare_tail(const ImgCompare *p, BdrvChild *c, int64_t from,
-                            uint8_t *buf)
+static int img_compare_tail(const ImgCompare *p, BdrvChild *c,
+                            const char *name, int64_t from, uint8_t *buf)
 {
     int64_t len = bdrv_getlength(c->bs);
 
@@ -554,9 +829,8 @@ static int img_compare_tail(const ImgCompare *p, BdrvChild *c, int64_t from,
         int ret = bdrv_pread(c, off, n, buf, 0);
 
         if (ret < 0) {
-            error_report("Error while reading offset %" PRId64 ": %s", off,
-                         g_strerror(-ret));
-            return 2;
+            img_compare_read_error(name, off, ret);
+            return IMG_COMPARE_READ_ERROR;
         }
         nz = img_first_nonzero(buf, n);
         if (nz >= 0) {
@@ -590,10 +864,11 @@ static int img_compare_run(const ImgCompare *p, BdrvChild *c1,
         }
     }
     ret = img_compare_common(p, c1, c2, MIN(len1, len2), MAX(len1, len2),
-                             b1, b2);
+                             b2);
     if (0 == ret && len1 != len2) {
-        ret = img_compare_tail(p, len1 > len2 ? c1 : c2, MIN(len1, len2),
-                               b1);
+        ret = img_compare_tail(p, len1 > len2 ? c1 : c2,
+                               len1 > len2 ? p->name1 : p->name2,
+                               MIN(len1, len2), b1);
     }
     if (0 == ret && !p->quiet) {
         if (p->progress) {
@@ -641,6 +916,8 @@ int img_compare(int argc, char **argv)
         error_report("--image-opts and --format are mutually exclusive");
         return 2;
     }
+    p.name1 = argv[optind];
+    p.name2 = argv[optind + 1];
     bs1 = img_open(p.image_opts, argv[optind], p.fmt1, 0, p.cache, p.quiet,
                    p.force_share);
     if (!bs1) {

@@ -20,6 +20,7 @@ typedef struct ImgCmd {
 static const ImgCmd img_cmds[] = {
     { "amend", img_amend },
     { "bench", img_bench },
+    { "bitmap", img_bitmap },
     { "check", img_check },
     { "commit", img_commit },
     { "compare", img_compare },
@@ -157,6 +158,10 @@ void img_help(void)
            "[--flush-interval=flush_interval] [-i aio] [-n] [--no-drain] "
            "[-o offset] [--pattern=pattern] [-q] [-s buffer_size] "
            "[-S step_size] [-t cache] [-w] [-U] filename\n"
+           "  bitmap (--merge SOURCE | --add | --remove | --clear | "
+           "--enable | --disable)... [-b source_file [-F source_fmt]] "
+           "[-g granularity] [--object objectdef] [--image-opts | -f fmt] "
+           "filename bitmap\n"
            "  check [--object objectdef] [--image-opts] [-q] [-f fmt] "
            "[--output=ofmt] [-r [leaks | all]] [-T src_cache] "
            "[-U] filename\n"
@@ -168,6 +173,7 @@ void img_help(void)
            "  convert [--object objectdef] [--image-opts] "
            "[--target-image-opts] [-U] [-C] [-c] [-p] [-q] [-n] "
            "[-f fmt] [-t cache] [-T src_cache] [-O output_fmt] "
+           "[-B backing_file [-F backing_fmt]] "
            "[-o options] [-S sparse_size] [-m num_coroutines] [-W] "
            "filename [filename2 [...]] output_filename\n"
            "  create [--object objectdef] [-q] [-f fmt] [-o options] "

@@ -490,8 +490,9 @@ static int qemuio_abort_f(QemuIOState *s, int argc, char **argv)
 }
 
 /*
- * Breakpoints need the blkdebug driver, which this block layer does not
- * have; 7.2 answers like this for any image without blkdebug.
+ * Breakpoints suspend requests at blkdebug events, but requests here are
+ * synchronous and cannot be suspended; 7.2 answers like this for any
+ * image without blkdebug.
  */
 static int qemuio_break_f(QemuIOState *s, int argc, char **argv)
 {
@@ -513,8 +514,8 @@ static int qemuio_resume_f(QemuIOState *s, int argc, char **argv)
 }
 
 /*
- * Without blkdebug no request is ever suspended, so 7.2 waits forever;
- * so do we (until a signal ends the process).
+ * No request is ever suspended (see qemuio_break_f), so like 7.2 without
+ * blkdebug, wait forever (until a signal ends the process).
  */
 static int qemuio_wait_break_f(QemuIOState *s, int argc, char **argv)
 {

@@ -303,7 +303,14 @@ int qemuio_open(QemuIOState *s, const char *name, QObject *opts,
 
 void qemuio_close(QemuIOState *s)
 {
+    g_autoptr(GPtrArray) errors = g_ptr_array_new();
+
     qemuio_drain(s);
+    /* As 7.2: metadata that cannot be written back is reported. */
+    bdrv_inactivate(s->blk->bs, errors);
+    for (guint i = 0; i < errors->len; i++) {
+        error_report_err(g_ptr_array_index(errors, i));
+    }
     bdrv_root_detach(s->blk);
     s->blk = NULL;
     g_clear_pointer(&s->filename, g_free);
@@ -401,7 +408,9 @@ static int qemuio_open_opt(QemuIOState *s, int c, const char *arg,
 
 int qemuio_open_f(QemuIOState *s, int argc, char **argv)
 {
-    QemuIOOpenArgs oa = { .conf.flags = BDRV_O_UNMAP };
+    /* As 7.2, writethrough unless -n or -t says otherwise. */
+    QemuIOOpenArgs oa = { .conf.flags = BDRV_O_UNMAP,
+                          .conf.writethrough = true };
     g_autoptr(QObject) opts = NULL;
     Error *err = NULL;
     int c, ret = 0;

@@ -279,7 +279,8 @@ int main(int argc, char **argv)
 {
     g_autofree char *progname = g_path_get_basename(argv[0]);
     g_autoptr(GPtrArray) cmds = g_ptr_array_new();
-    QemuIOArgs a = { .cmds = cmds, .conf.flags = BDRV_O_UNMAP };
+    QemuIOArgs a = { .cmds = cmds, .conf.flags = BDRV_O_UNMAP,
+                     .conf.writethrough = true };   /* 7.2's default */
     QemuIOState s = { .pending = g_queue_new() };
     int ret;
 

@@ -24,6 +24,7 @@ static const BlockDriver *const block_drivers[] = {
     &bdrv_crypto_luks,
     &bdrv_raw,
     &bdrv_file,
+    &bdrv_blkdebug,
 };
 
 static gint bdrv_compare_names(gconstpointer a, gconstpointer b)
@@ -111,6 +112,15 @@ void bdrv_unref(BlockDriverState *bs)
     g_free(bs);
 }
 
+int bdrv_inactivate(BlockDriverState *bs, GPtrArray *errors)
+{
+    if (!bs || bs->read_only || (bs->open_flags & BDRV_O_NO_IO) ||
+        !bs->drv->bdrv_inactivate) {
+        return 0;
+    }
+    return bs->drv->bdrv_inactivate(bs, errors);
+}
+
 BdrvChild *bdrv_root_attach(BlockDriverState *bs)
 {
     return bdrv_child_new(bs, "root");
@@ -130,9 +140,12 @@ static bool bdrv_check_leftovers(BlockDriverState *bs, QObject *options,
     if (!e) {
         return true;
     }
-    error_setg(errp, "Block %s '%s' does not support the option '%s'",
+    /* 7.2 words it differently for protocols and formats. */
+    error_setg(errp, "Block %s '%s' %s support the option '%s'",
                bs->drv->is_protocol ? "protocol" : "format",
-               bs->drv->format_name, qdict_entry_key(e));
+               bs->drv->format_name,
+               bs->drv->is_protocol ? "doesn't" : "does not",
+               qdict_entry_key(e));
     return false;
 }
 
@@ -197,11 +210,39 @@ static void bdrv_refresh_filename(BlockDriverState *bs)
     bs->filename = g_strdup_printf("json:%s", json);
 }
 
-static BlockDriverState *bdrv_open_protocol(QObject *options, int flags,
-                                            Error **errp)
+void bdrv_debug_event(BdrvChild *child, BlkdebugEvent event)
+{
+    BlockDriverState *bs = child ? child->bs : NULL;
+
+    while (bs && !bs->drv->bdrv_debug_event) {
+        bs = bs->file ? bs->file->bs : NULL;
+    }
+    if (bs) {
+        bs->drv->bdrv_debug_event(bs, event);
+    }
+}
+
+/* The protocol driver whose "name:" prefix @filename carries, or NULL. */
+static const BlockDriver *bdrv_find_protocol_prefix(const char *filename)
+{
+    for (size_t i = 0; filename && i < G_N_ELEMENTS(block_drivers); i++) {
+        const char *name = block_drivers[i]->protocol_name;
+        size_t len = name ? strlen(name) : 0;
+
+        if (len && 0 == strncmp(filename, name, len) &&
+            ':' == filename[len]) {
+            return block_drivers[i];
+        }
+    }
+    return NULL;
+}
+
+BlockDriverState *bdrv_open_protocol(QObject *options, int flags,
+                                     Error **errp)
 {
     g_autofree char *drvname = NULL;
     const BlockDriver *drv = &bdrv_file;
+    const char *filename = qdict_get_str(options, "filename");
     BlockDriverState *bs;
     int ret;
 
@@ -211,6 +252,16 @@ static BlockDriverState *bdrv_open_protocol(QObject *options, int flags,
         drv = bdrv_find_format(drvname);
         if (!drv || !drv->is_protocol) {
             error_setg(errp, "Unknown protocol '%s'", drvname);
+            return NULL;
+        }
+    } else if (bdrv_find_protocol_prefix(filename)) {
+        drv = bdrv_find_protocol_prefix(filename);
+    }
+    if (drv->bdrv_parse_filename && filename) {
+        g_autofree char *name = g_strdup(filename);
+
+        qdict_del(options, "filename");
+        if (drv->bdrv_parse_filename(name, options, errp) < 0) {
             return NULL;
         }
     }
@@ -304,7 +355,8 @@ static BlockDriverState *bdrv_open_file_child(const char *filename,
 {
     g_autoptr(QObject) file_opts = qdict_extract_subqdict(options, "file.");
 
-    if (!qdict_haskey(file_opts, "filename")) {
+    if (!qdict_haskey(file_opts, "filename") &&
+        (filename || !qdict_haskey(file_opts, "driver"))) {
         if (!filename) {
             error_setg(errp, "A block device must be specified for "
                        "\"file\"");
@@ -614,6 +666,60 @@ int bdrv_amend_options(BlockDriverState *bs, QObject *opts, bool force,
         return -ENOTSUP;
     }
     return bs->drv->bdrv_amend_options(bs, opts, force, errp);
+}
+
+/*
+ * 7.2 names an unnamed node by an automatic node name, "#block" with a
+ * counter (1 for the image qemu-img opens first) and two random digits.
+ */
+static char *bdrv_auto_node_name(void)
+{
+    return g_strdup_printf("#block1%02d", g_random_int_range(0, 100));
+}
+
+int bdrv_bitmap_change(BlockDriverState *bs, const BdrvBitmapChange *change,
+                       Error **errp)
+{
+    g_autofree char *node_name = bdrv_auto_node_name();
+    uint32_t g = change->granularity;
+
+    /* The checks of 7.2's block-dirty-bitmap-add before the driver's. */
+    if (BDRV_BITMAP_ADD == change->action) {
+        if (!change->name[0]) {
+            error_setg(errp, "Bitmap name cannot be empty");
+            return -EINVAL;
+        }
+        if (g && (g < 512 || (g & (g - 1)))) {
+            error_setg(errp, "Granularity must be power of 2 and at least "
+                       "512");
+            return -EINVAL;
+        }
+    }
+    if (bs->drv->bdrv_bitmap_change) {
+        return bs->drv->bdrv_bitmap_change(bs, change, node_name, errp);
+    }
+    if (BDRV_BITMAP_ADD == change->action) {
+        error_setg_errno(errp, ENOTSUP, "Can't store persistent bitmaps to "
+                         "%s", node_name);
+        return -ENOTSUP;
+    }
+    error_setg(errp, "Dirty bitmap '%s' not found", change->name);
+    return -ENOENT;
+}
+
+GArray *bdrv_bitmap_list(BlockDriverState *bs)
+{
+    return bs->drv->bdrv_bitmap_list ? bs->drv->bdrv_bitmap_list(bs) : NULL;
+}
+
+void bdrv_bitmap_list_free(GArray *list)
+{
+    for (guint i = 0; list && i < list->len; i++) {
+        g_free(g_array_index(list, BdrvBitmapInfo, i).name);
+    }
+    if (list) {
+        g_array_free(list, TRUE);
+    }
 }
 
 int bdrv_change_backing_file(BlockDriverState *bs, const char *backing_file,

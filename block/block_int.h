@@ -5,6 +5,7 @@
 #define BLOCK_BLOCK_INT_H
 
 #include "block/block.h"
+#include "block/debug-event.h"
 #include "qapi/opts.h"
 
 struct BlockDriverState {
@@ -30,6 +31,17 @@ struct BlockDriver {
     size_t instance_size;
     bool is_protocol;           /* opens a file name itself ("file") */
     bool protects_metadata;     /* lock writers out of the file (qcow2) */
+    /* Protocols chosen by a "name:" file name prefix ("blkdebug"). */
+    const char *protocol_name;
+
+    /*
+     * Optional, protocols with @protocol_name: turn the "filename" in
+     * @options into the driver's own options.  Returns: 0 or -errno.
+     */
+    int (*bdrv_parse_filename)(const char *filename, QObject *options,
+                               Error **errp);
+    /* Optional: react to a debug event (see bdrv_debug_event()). */
+    void (*bdrv_debug_event)(BlockDriverState *bs, BlkdebugEvent event);
 
     /* Score 0..100 that @buf (start of the file) is this format. */
     int (*bdrv_probe)(const uint8_t *buf, int buf_size, const char *filename);
@@ -42,6 +54,8 @@ struct BlockDriver {
     int (*bdrv_open)(BlockDriverState *bs, QObject *options, int flags,
                      Error **errp);
     void (*bdrv_close)(BlockDriverState *bs);
+    /* Optional: see bdrv_inactivate(); only called on writable nodes. */
+    int (*bdrv_inactivate)(BlockDriverState *bs, GPtrArray *errors);
     /* Protocols: take the image locks @flags call for (see file-posix). */
     int (*bdrv_lock)(BlockDriverState *bs, int flags, Error **errp);
 
@@ -110,6 +124,17 @@ struct BlockDriver {
     int (*bdrv_pwritev_compressed)(BlockDriverState *bs, int64_t offset,
                                    int64_t bytes, QEMUIOVector *qiov);
 
+    /*
+     * Optional (NULL: no persistent dirty bitmaps): see
+     * bdrv_bitmap_change(); @node_name names @bs in messages.  The
+     * generic layer has checked the name and the granularity.
+     */
+    int (*bdrv_bitmap_change)(BlockDriverState *bs,
+                              const BdrvBitmapChange *change,
+                              const char *node_name, Error **errp);
+    /* Optional (NULL: no persistent bitmaps): see bdrv_bitmap_list(). */
+    GArray *(*bdrv_bitmap_list)(BlockDriverState *bs);
+
     /* Optional (NULL: "does not support checks"): see bdrv_check(). */
     int (*bdrv_check)(BlockDriverState *bs, BdrvCheckResult *res,
                       BdrvCheckMode fix);
@@ -135,6 +160,19 @@ extern const BlockDriver bdrv_file;
 extern const BlockDriver bdrv_raw;
 extern const BlockDriver bdrv_crypto_luks;
 extern const BlockDriver bdrv_qcow2;
+extern const BlockDriver bdrv_blkdebug;
+
+/*
+ * bdrv_open_protocol:
+ * @options: flat dict: "driver" (default "file", or the protocol named by
+ *           a "name:" prefix of "filename") and the driver's options;
+ *           borrowed, consumed options are removed
+ * @flags: BDRV_O_*
+ * For filter protocols (blkdebug) opening the node below them.
+ * Returns: the new node (bdrv_unref() it), or NULL.
+ */
+BlockDriverState *bdrv_open_protocol(QObject *options, int flags,
+                                     Error **errp);
 
 /*
  * bdrv_file_open_child:

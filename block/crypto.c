@@ -115,6 +115,16 @@ static int block_crypto_preadv(BlockDriverState *bs, int64_t offset,
     uint64_t payload = qcrypto_block_get_payload_offset(s->block);
     int64_t done = 0;
 
+    /* One contiguous destination: read and decrypt it in place. */
+    if (1 == qiov->niov) {
+        int ret = bdrv_preadv(bs->file, payload + offset, bytes, qiov, 0);
+
+        if (ret >= 0) {
+            qcrypto_block_decrypt(s->block, offset, qiov->iov[0].iov_base,
+                                  bytes);
+        }
+        return ret;
+    }
     while (done < bytes) {
         int64_t n = MIN(bytes - done, BLOCK_CRYPTO_CHUNK);
         int ret = bdrv_pread(bs->file, payload + offset + done, n,
@@ -141,8 +151,15 @@ static int block_crypto_pwritev(BlockDriverState *bs, int64_t offset,
         int64_t n = MIN(bytes - done, BLOCK_CRYPTO_CHUNK);
         int ret;
 
-        qemu_iovec_to_buf(qiov, done, s->bounce, n);
-        qcrypto_block_encrypt(s->block, offset + done, s->bounce, n);
+        if (1 == qiov->niov) {
+            /* Encrypt straight from the caller's buffer. */
+            qcrypto_block_encrypt_into(s->block, offset + done,
+                                       (uint8_t *)qiov->iov[0].iov_base +
+                                       done, s->bounce, n);
+        } else {
+            qemu_iovec_to_buf(qiov, done, s->bounce, n);
+            qcrypto_block_encrypt(s->block, offset + done, s->bounce, n);
+        }
         ret = bdrv_pwrite(bs->file, payload + offset + done, n, s->bounce,
                           flags & BDRV_REQ_FUA);
         if (ret < 0) {

@@ -221,13 +221,14 @@ int bdrv_pwrite_zeroes(BdrvChild *child, int64_t offset, int64_t bytes,
     if (bs->drv->bdrv_pwrite_zeroes && bdrv_is_aligned(bs, offset, bytes)) {
         ret = bs->drv->bdrv_pwrite_zeroes(bs, offset, bytes, flags);
         if (ret != -ENOTSUP) {
-            return ret;
+            return ret >= 0 && (flags & BDRV_REQ_FUA) ? bdrv_flush(bs) : ret;
         }
     }
     if (flags & BDRV_REQ_NO_FALLBACK) {
         return -ENOTSUP;
     }
-    return bdrv_write_zero_buffer(child, offset, bytes);
+    ret = bdrv_write_zero_buffer(child, offset, bytes);
+    return ret >= 0 && (flags & BDRV_REQ_FUA) ? bdrv_flush(bs) : ret;
 }
 
 int bdrv_pdiscard(BdrvChild *child, int64_t offset, int64_t bytes)

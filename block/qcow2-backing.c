@@ -200,6 +200,11 @@ static int make_empty_discard(BlockDriverState *bs, Error **errp)
         ret = qcow2_cluster_discard(bs, offset, MIN(step, s->size - offset),
                                     QCOW2_DISCARD_SNAPSHOT, true);
     }
+    /*
+     * 7.2 passes the discards down as each step ends; queued ones would
+     * punch holes into clusters allocated later (bitmaps on close).
+     */
+    qcow2_process_discards(bs, ret);
     if (ret >= 0) {
         ret = bdrv_flush(bs);
     }

@@ -91,6 +91,23 @@ static int cache_flush_dependency(BlockDriverState *bs, Qcow2Cache *c)
     return 0;
 }
 
+static bool cache_is_l2(BlockDriverState *bs, const Qcow2Cache *c)
+{
+    return c == ((const BDRVQcow2State *)bs->opaque)->l2_table_cache;
+}
+
+/* The debug event 7.2 emits for loading (or writing back) a table. */
+static void cache_debug_event(BlockDriverState *bs, const Qcow2Cache *c,
+                              bool write)
+{
+    if (cache_is_l2(bs, c)) {
+        bdrv_debug_event(bs->file, write ? BLKDBG_L2_UPDATE : BLKDBG_L2_LOAD);
+    } else {
+        bdrv_debug_event(bs->file, write ? BLKDBG_REFBLOCK_UPDATE_PART
+                                         : BLKDBG_REFBLOCK_LOAD);
+    }
+}
+
 static int cache_entry_write(BlockDriverState *bs, Qcow2Cache *c, int i)
 {
     Qcow2CachedTable *e = &c->entries[i];
@@ -107,6 +124,15 @@ static int cache_entry_write(BlockDriverState *bs, Qcow2Cache *c, int i)
             c->depends_on_flush = false;
         }
     }
+    if (ret < 0) {
+        return ret;
+    }
+    cache_debug_event(bs, c, true);
+    /* As 7.2: a table may overlap only the kind of table it is. */
+    ret = qcow2_pre_write_overlap_check(bs, cache_is_l2(bs, c)
+                                        ? QCOW2_OL_ACTIVE_L2
+                                        : QCOW2_OL_REFCOUNT_BLOCK,
+                                        e->offset, c->table_size);
     if (ret < 0) {
         return ret;
     }
@@ -237,6 +263,7 @@ static int cache_do_get(BlockDriverState *bs, Qcow2Cache *c, uint64_t offset,
         }
         c->entries[i].offset = 0;
         if (read_from_disk) {
+            cache_debug_event(bs, c, false);
             ret = bdrv_pread(bs->file, offset, c->table_size,
                              cache_table_addr(c, i), 0);
             if (ret < 0) {

@@ -36,7 +36,8 @@ typedef struct Qcow2Imrt {
 /*
  * 7.2 prints each finding on stderr from inside the driver, also when
  * opening a dirty image repairs it, and qemu-img's golden output depends
- * on it; this is the only place the driver prints.
+ * on it; the driver prints only here and, as 7.2 does, when freeing
+ * clusters fails (qcow2_free_clusters()).
  */
 static void G_GNUC_PRINTF(1, 2) check_report(const char *fmt, ...)
 {
@@ -103,11 +104,11 @@ static void imrt_set(const BDRVQcow2State *s, Qcow2Imrt *t, int64_t cluster,
 
 /* Metadata kinds of 7.2's overlap check ("cached" mode), in its order. */
 enum {
-    OL_MAIN_HEADER = 1 << 0,
-    OL_ACTIVE_L1 = 1 << 1,
-    OL_ACTIVE_L2 = 1 << 2,
+    OL_MAIN_HEADER = QCOW2_OL_MAIN_HEADER,
+    OL_ACTIVE_L1 = QCOW2_OL_ACTIVE_L1,
+    OL_ACTIVE_L2 = QCOW2_OL_ACTIVE_L2,
     OL_REFCOUNT_TABLE = 1 << 3,
-    OL_REFCOUNT_BLOCK = 1 << 4,
+    OL_REFCOUNT_BLOCK = QCOW2_OL_REFCOUNT_BLOCK,
     OL_SNAPSHOT_TABLE = 1 << 5,
     OL_INACTIVE_L1 = 1 << 6,
 };
@@ -153,7 +154,8 @@ static const char *ol_find(const BDRVQcow2State *s, int ign, uint64_t start,
             return "active L2 table";
         }
     }
-    for (uint32_t i = 0; i < s->refcount_table_size; i++) {
+    for (uint32_t i = 0; !(ign & OL_REFCOUNT_BLOCK) &&
+                         i < s->refcount_table_size; i++) {
         uint64_t block = s->refcount_table[i] & QCOW2_REFT_OFFSET_MASK;
 
         if (ol_hit(start, bytes, block, block ? s->cluster_size : 0)) {
@@ -169,16 +171,22 @@ static const char *ol_find(const BDRVQcow2State *s, int ign, uint64_t start,
  * image corrupt, fails the write with -EIO and, as the node becomes
  * unusable, drops the refcount changes not written yet.
  */
+/* The metadata kind a write of whole clusters around [@offset, +@bytes)
+ * would overwrite, or NULL. */
+static const char *ol_find_write(const BDRVQcow2State *s, int ign,
+                                 uint64_t offset, uint64_t bytes)
+{
+    return ol_find(s, ign, qcow2_start_of_cluster(s, offset),
+                   ROUND_UP(qcow2_offset_into_cluster(s, offset) + bytes,
+                            s->cluster_size));
+}
+
 static int check_overlap(BlockDriverState *bs, Qcow2Imrt *t, int ign,
                          uint64_t offset, uint64_t bytes)
 {
     BDRVQcow2State *s = bs->opaque;
-    uint64_t start = qcow2_start_of_cluster(s, offset);
-    const char *what;
+    const char *what = ol_find_write(s, ign, offset, bytes);
 
-    bytes = ROUND_UP(qcow2_offset_into_cluster(s, offset) + bytes,
-                     s->cluster_size);
-    what = ol_find(s, ign, start, bytes);
     if (!what) {
         return 0;
     }
@@ -194,6 +202,45 @@ static int check_overlap(BlockDriverState *bs, Qcow2Imrt *t, int ign,
                                    QCOW2_REFT_OFFSET_MASK);
     }
     return qcow2_signal_corruption(bs);
+}
+
+int qcow2_pre_write_overlap_check(BlockDriverState *bs, int ign,
+                                  uint64_t offset, uint64_t bytes)
+{
+    BDRVQcow2State *s = bs->opaque;
+    const char *what = ol_find_write(s, ign, offset, bytes);
+
+    if (!what) {
+        return 0;
+    }
+    if (!(s->incompatible_features & QCOW2_INCOMPAT_CORRUPT)) {
+        check_report("qcow2: Marking image as corrupt: Preventing invalid "
+                     "write on metadata (overlaps with %s); further "
+                     "corruption events will be suppressed", what);
+    }
+    return qcow2_signal_corruption(bs);
+}
+
+int qcow2_write_run_checked(BlockDriverState *bs, Qcow2WriteRun *run,
+                            QEMUIOVector *data)
+{
+    BDRVQcow2State *s = bs->opaque;
+    /* Guest data in an external data file cannot hit qcow2 metadata. */
+    int ret = qcow2_has_data_file(s)
+              ? 0 : qcow2_pre_write_overlap_check(bs, 0, run->host_offset,
+                                                  run->bytes);
+
+    if (ret >= 0) {
+        ret = qcow2_write_run(bs, run, data);
+    }
+    if (ret < 0 && run->needs_link && !run->keep_old &&
+        !qcow2_has_data_file(s)) {
+        /* As 7.2: new clusters no L2 entry points to yet are freed. */
+        qcow2_free_clusters(bs, run->alloc_offset,
+                            (uint64_t)run->nb_clusters << s->cluster_bits,
+                            QCOW2_DISCARD_NEVER);
+    }
+    return ret;
 }
 
 /*

@@ -97,6 +97,7 @@ int qcow2_write_l1_entry(BlockDriverState *bs, int l1_index)
     BDRVQcow2State *s = bs->opaque;
     uint64_t entry = cpu_to_be64(s->l1_table[l1_index]);
 
+    bdrv_debug_event(bs->file, BLKDBG_L1_UPDATE);
     return qcow2_pwrite_sync(bs, s->l1_table_offset +
                              (uint64_t)l1_index * sizeof(uint64_t),
                              sizeof(entry), &entry);
@@ -159,6 +160,7 @@ static int l2_allocate(BlockDriverState *bs, int l1_index)
     }
     qcow2_cache_entry_mark_dirty(s->l2_table_cache, table);
     qcow2_cache_put(s->l2_table_cache, &table);
+    bdrv_debug_event(bs->file, BLKDBG_L2_ALLOC_WRITE);
     ret = qcow2_cache_flush(bs, s->l2_table_cache);
     if (ret < 0) {
         goto fail;
@@ -697,10 +699,12 @@ static int l1_table_write_new(BlockDriverState *bs, const uint64_t *disk,
 
     ret = qcow2_cache_flush(bs, s->refcount_block_cache);
     if (ret >= 0) {
+        bdrv_debug_event(bs->file, BLKDBG_L1_GROW_WRITE_TABLE);
         ret = qcow2_pwrite_sync(bs, new_offset, new_size * sizeof(uint64_t),
                                 disk);
     }
     if (ret >= 0) {
+        bdrv_debug_event(bs->file, BLKDBG_L1_GROW_ACTIVATE_TABLE);
         stl_be_p(hdr, new_size);
         stq_be_p(hdr + 4, new_offset);
         ret = qcow2_pwrite_sync(bs, offsetof(Qcow2HeaderDisk, l1_size),
@@ -739,6 +743,7 @@ int qcow2_grow_l1_table(BlockDriverState *bs, uint64_t min_size,
     for (uint32_t i = 0; i < s->l1_size; i++) {
         table[i] = cpu_to_be64(s->l1_table[i]);
     }
+    bdrv_debug_event(bs->file, BLKDBG_L1_GROW_ALLOC_TABLE);
     new_offset = qcow2_alloc_clusters(bs, new_size * sizeof(uint64_t));
     if (new_offset < 0) {
         return new_offset;

@@ -922,10 +922,7 @@ int qcow2_truncate(BlockDriverState *bs, int64_t offset, bool exact,
                    "image");
         return -EINVAL;
     }
-    if (s->has_bitmaps_ext) {
-        error_setg(errp, "Can't resize an image which has bitmaps");
-        return -ENOTSUP;
-    }
+    /* Persistent bitmaps: checked and resized by qcow2-bitmap.c. */
     /* v2 snapshots record no disk size: their L1 tables fix it. */
     if (s->nb_snapshots && s->qcow_version < 3) {
         error_setg(errp, "Can't resize a v2 image which has snapshots");

@@ -31,6 +31,17 @@ static void qcow2_crypt(BDRVQcow2State *s, uint64_t host_offset,
     }
 }
 
+/* Encrypt @len bytes of @in into @out, as qcow2_crypt() numbers them. */
+static void qcow2_encrypt_into(BDRVQcow2State *s, uint64_t host_offset,
+                               uint64_t guest_offset, const uint8_t *in,
+                               uint8_t *out, size_t len)
+{
+    uint64_t iv_offset = QCOW2_CRYPT_AES == s->crypt_method_header
+                         ? guest_offset : host_offset;
+
+    qcrypto_block_encrypt_into(s->crypto, iv_offset, in, out, len);
+}
+
 /* A view of @bytes of @qiov from byte @skip (free with destroy). */
 static void qiov_slice(QEMUIOVector *dst, QEMUIOVector *qiov, uint64_t skip,
                        uint64_t bytes)
@@ -153,12 +164,19 @@ static int read_normal(BlockDriverState *bs, uint64_t host_offset,
     g_autofree uint8_t *buf = NULL;
     int ret;
 
-    if (!s->crypto) {
-        qiov_slice(&part, qiov, skip, bytes);
+    bdrv_debug_event(bs->file, BLKDBG_READ_AIO);
+    qiov_slice(&part, qiov, skip, bytes);
+    /* One contiguous destination: read and decrypt it in place. */
+    if (!s->crypto || 1 == part.niov) {
         ret = bdrv_preadv(s->data_file, host_offset, bytes, &part, 0);
+        if (ret >= 0 && s->crypto) {
+            qcow2_crypt(s, host_offset, offset, part.iov[0].iov_base, bytes,
+                        false);
+        }
         qemu_iovec_destroy(&part);
         return ret;
     }
+    qemu_iovec_destroy(&part);
     buf = g_try_malloc(bytes);
     if (!buf) {
         return -ENOMEM;
@@ -259,12 +277,30 @@ static int write_run_encrypted(BlockDriverState *bs, const Qcow2WriteRun *r,
     uint64_t guest_start = qcow2_start_of_cluster(s, r->guest_offset) +
                            r->cow_start_offset;
     g_autofree uint8_t *buf = g_try_malloc(len);
+    uint64_t pos = 0;
+    int i;
 
     if (!buf) {
         return -ENOMEM;
     }
-    qemu_iovec_to_buf(pieces, 0, buf, len);
-    qcow2_crypt(s, host_start, guest_start, buf, len, true);
+    /* Whole sectors per piece: encrypt straight into the bounce buffer. */
+    for (i = 0; i < pieces->niov; i++) {
+        if (!QEMU_IS_ALIGNED(pieces->iov[i].iov_len, BDRV_SECTOR_SIZE)) {
+            break;
+        }
+    }
+    if (i < pieces->niov) {
+        qemu_iovec_to_buf(pieces, 0, buf, len);
+        qcow2_crypt(s, host_start, guest_start, buf, len, true);
+    } else {
+        for (i = 0; i < pieces->niov; i++) {
+            size_t n = pieces->iov[i].iov_len;
+
+            qcow2_encrypt_into(s, host_start + pos, guest_start + pos,
+                               pieces->iov[i].iov_base, buf + pos, n);
+            pos += n;
+        }
+    }
     return bdrv_pwrite(s->data_file, host_start, len, buf, 0);
 }
 
@@ -393,7 +429,8 @@ int qcow2_pwritev(BlockDriverState *bs, int64_t offset, int64_t bytes,
             break;
         }
         qiov_slice(&part, qiov, done, cur);
-        ret = qcow2_write_run(bs, &run, &part);
+        bdrv_debug_event(bs->file, BLKDBG_WRITE_AIO);
+        ret = qcow2_write_run_checked(bs, &run, &part);
         qemu_iovec_destroy(&part);
         done += cur;
         hint = run_next_host(bs, &run);

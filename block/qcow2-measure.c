@@ -347,8 +347,8 @@ int qcow2_measure(const QObject *opts, BlockDriverState *in_bs,
     info->fully_allocated = p.luks_size + measure_prealloc_size(&p);
     /* Metadata for unneeded clusters stays counted, as in 7.2. */
     info->required = info->fully_allocated - p.size + required;
-    /* No persistent bitmaps are supported, so their size is always 0. */
     info->has_bitmaps = p.version >= 3 && measure_has_bitmaps(in_bs);
-    info->bitmaps = 0;
+    info->bitmaps = info->has_bitmaps
+                    ? qcow2_bitmaps_measure(in_bs, p.cluster_size) : 0;
     return 0;
 }

@@ -280,6 +280,8 @@ static int refcount_block_get_alloc(BlockDriverState *bs,
     int64_t new_block;
     int ret;
 
+    /* As 7.2, emitted for every refcount block an update looks up. */
+    bdrv_debug_event(bs->file, BLKDBG_REFBLOCK_ALLOC);
     if (offset < 0) {
         return offset;
     }
@@ -293,14 +295,17 @@ static int refcount_block_get_alloc(BlockDriverState *bs,
     if (0 == new_block) {
         return qcow2_signal_corruption(bs);
     }
+    bdrv_debug_event(bs->file, BLKDBG_REFBLOCK_ALLOC_WRITE);
     ret = refcount_block_create(bs, new_block, cluster_index, block);
     if (ret < 0) {
         return ret;
     }
     qcow2_cache_put(s->refcount_block_cache, block);
     if (table_index < s->refcount_table_size) {
+        bdrv_debug_event(bs->file, BLKDBG_REFBLOCK_ALLOC_HOOKUP);
         ret = refcount_table_hook(bs, table_index, new_block);
     } else {
+        bdrv_debug_event(bs->file, BLKDBG_REFTABLE_GROW);
         ret = refcount_table_grow(bs, cluster_index, new_block);
     }
     return ret < 0 ? ret : -EAGAIN;
@@ -450,6 +455,7 @@ int64_t qcow2_alloc_clusters(BlockDriverState *bs, uint64_t size)
     int64_t offset;
     int ret;
 
+    bdrv_debug_event(bs->file, BLKDBG_CLUSTER_ALLOC);
     do {
         offset = alloc_clusters_noref(bs, size);
         if (offset < 0) {
@@ -494,8 +500,18 @@ int64_t qcow2_alloc_clusters_at(BlockDriverState *bs, uint64_t offset,
 void qcow2_free_clusters(BlockDriverState *bs, uint64_t offset,
                          uint64_t size, Qcow2DiscardType type)
 {
+    int ret;
+
     /* A failure only leaks the clusters, which check can reclaim. */
-    (void)qcow2_update_refcount(bs, offset, size, 1, true, type);
+    bdrv_debug_event(bs->file, BLKDBG_CLUSTER_FREE);
+    ret = qcow2_update_refcount(bs, offset, size, 1, true, type);
+    if (ret < 0) {
+        /*
+         * 7.2 prints this line on stderr itself, and qemu-io's output
+         * under I/O errors (iotest qcow2-blkdebug) depends on it.
+         */
+        fprintf(stderr, "qcow2_free_clusters failed: %s\n", strerror(-ret));
+    }
 }
 
 void qcow2_free_any_cluster(BlockDriverState *bs, uint64_t l2_entry,

@@ -254,6 +254,8 @@ static int read_ext_bitmaps(BlockDriverState *bs, uint64_t offset,
          * A program without bitmap support wrote the image: the bitmaps
          * are stale, and like QEMU we drop the extension on rewrite.
          */
+        s->bitmaps_ext_stale = true;
+        qcow2_bitmaps_warn_stale(s);
         return 0;
     }
     ret = bdrv_pread(bs->file, offset, len, &disk, 0);
@@ -1083,18 +1085,31 @@ static int open_check_limits(BlockDriverState *bs, int flags, Error **errp)
     return open_data_file(bs, flags, errp);
 }
 
-/* Writers must clear autoclear bits whose data they do not maintain. */
+/*
+ * Writers must clear autoclear bits whose data they do not maintain and
+ * drop a stale bitmaps extension.  As 7.2 does, the bits are cleared
+ * before the bitmaps are loaded, and the header is written once, by the
+ * bitmap code if it marks bitmaps in use.
+ */
 static int open_clear_autoclear(BlockDriverState *bs, int flags,
                                 Error **errp)
 {
     BDRVQcow2State *s = bs->opaque;
+    bool update, updated = false;
     int ret;
 
-    if (!(flags & BDRV_O_RDWR) || (flags & BDRV_O_NO_IO) ||
-        !(s->autoclear_features & ~QCOW2_AUTOCLEAR_SUPPORTED)) {
-        return 0;
+    update = (s->autoclear_features & ~QCOW2_AUTOCLEAR_SUPPORTED) ||
+             s->bitmaps_ext_stale;
+    if (!(flags & BDRV_O_RDWR) || (flags & BDRV_O_NO_IO)) {
+        update = false;
     }
-    s->autoclear_features &= QCOW2_AUTOCLEAR_SUPPORTED;
+    if (update) {
+        s->autoclear_features &= QCOW2_AUTOCLEAR_SUPPORTED;
+    }
+    ret = qcow2_bitmaps_load(bs, &updated, errp);
+    if (ret < 0 || !update || updated) {
+        return ret;
+    }
     ret = qcow2_update_header(bs);
     if (ret < 0) {
         error_setg_errno(errp, -ret, "Could not update qcow2 header");
@@ -1127,6 +1142,47 @@ static int open_repair_dirty(BlockDriverState *bs, int flags, Error **errp)
     return ret;
 }
 
+/* Flush one metadata cache, recording a failure as 7.2 words it. */
+static int inactivate_cache(BlockDriverState *bs, Qcow2Cache *c,
+                            const char *name, GPtrArray *errors)
+{
+    Error *err = NULL;
+    int ret = qcow2_cache_flush(bs, c);
+
+    if (ret < 0) {
+        error_setg_errno(&err, -ret, "Failed to flush the %s cache", name);
+        g_ptr_array_add(errors, err);
+    }
+    return ret;
+}
+
+static int qcow2_inactivate(BlockDriverState *bs, GPtrArray *errors)
+{
+    BDRVQcow2State *s = bs->opaque;
+    Error *err = NULL;
+    int ret, result;
+
+    if (!s->opened) {
+        return 0;
+    }
+    /* 7.2 stores the persistent bitmaps first; failing loses them. */
+    if (qcow2_bitmaps_store(bs, &err) < 0) {
+        error_prepend(&err, "Lost persistent bitmaps during inactivation "
+                      "of node '#block1%02d': ", g_random_int_range(0, 100));
+        g_ptr_array_add(errors, err);
+    }
+    result = inactivate_cache(bs, s->l2_table_cache, "L2 table", errors);
+    ret = inactivate_cache(bs, s->refcount_block_cache, "refcount block",
+                           errors);
+    if (ret < 0) {
+        result = ret;
+    }
+    if (result >= 0) {
+        result = qcow2_mark_clean(bs);
+    }
+    return result;
+}
+
 static void qcow2_close(BlockDriverState *bs)
 {
     BDRVQcow2State *s = bs->opaque;
@@ -1135,6 +1191,12 @@ static void qcow2_close(BlockDriverState *bs)
      * stay dirty. */
     if (s->opened && (s->flags & BDRV_O_RDWR) &&
         !(s->flags & BDRV_O_NO_IO)) {
+        Error *err = NULL;
+
+        /* A failure loses the bitmaps (in use on disk), as with 7.2. */
+        if (qcow2_bitmaps_store(bs, &err) < 0) {
+            error_free(err);
+        }
         /* Errors here leave a dirty image, which check repairs. */
         if (qcow2_write_caches(bs) >= 0) {
             (void)qcow2_mark_clean(bs);
@@ -1144,6 +1206,7 @@ static void qcow2_close(BlockDriverState *bs)
     qcow2_cache_free(s->refcount_block_cache);
     qcow2_refcount_close(bs);
     qcow2_snapshots_free(bs);
+    qcow2_bitmaps_free(bs);
     g_free(s->l1_table);
     g_free(s->unknown_header_fields);
     if (s->unknown_exts) {
@@ -1254,6 +1317,8 @@ static QObject *qcow2_get_specific_info(BlockDriverState *bs, Error **errp)
     BDRVQcow2State *s = bs->opaque;
     QObject *info = qobject_new_dict();
     QObject *data = qobject_new_dict();
+    QObject *bitmaps;
+    bool ok;
 
     /* The same members as QEMU 7.2's ImageInfoSpecificQCow2. */
     qdict_put_str(data, "compat", s->qcow_version >= 3 ? "1.1" : "0.10");
@@ -1264,6 +1329,15 @@ static QObject *qcow2_get_specific_info(BlockDriverState *bs, Error **errp)
     if (s->qcow_version >= 3) {
         qdict_put_bool(data, "lazy-refcounts",
                        s->compatible_features & QCOW2_COMPAT_LAZY_REFCOUNTS);
+        bitmaps = qcow2_bitmaps_get_info(bs, &ok, errp);
+        if (!ok) {
+            qobject_free(data);
+            qobject_free(info);
+            return NULL;
+        }
+        if (bitmaps) {
+            qdict_put(data, "bitmaps", bitmaps);
+        }
         qdict_put_bool(data, "corrupt",
                        s->incompatible_features & QCOW2_INCOMPAT_CORRUPT);
         qdict_put_bool(data, "extended-l2", qcow2_has_subclusters(s));
@@ -1283,20 +1357,19 @@ static QObject *qcow2_get_specific_info(BlockDriverState *bs, Error **errp)
     return info;
 }
 
-static bool qcow2_has_zero_init(BlockDriverState *bs)
+/*
+ * Guest writes, zero writes and discards mark the enabled persistent
+ * bitmaps, as 7.2's generic layer marks a node's dirty bitmaps after
+ * each such request (whatever its result).
+ */
+static int qcow2_pwritev_marked(BlockDriverState *bs, int64_t offset,
+                                int64_t bytes, QEMUIOVector *qiov,
+                                BdrvRequestFlags flags)
 {
-    BDRVQcow2State *s = bs->opaque;
-    /* Preallocated images have all L2 tables, others none: look at one. */
-    bool preallocated = s->l1_size > 0 && s->l1_table[0] != 0;
+    int ret = qcow2_pwritev(bs, offset, bytes, qiov, flags);
 
-    if (bs->backing_file) {
-        return false;
-    }
-    if (!preallocated) {
-        return true;
-    }
-    /* Preallocated zeros on disk decrypt to noise. */
-    return !bs->encrypted && bdrv_has_zero_init(bs->file->bs);
+    qcow2_bitmaps_set_dirty(bs, offset, bytes);
+    return ret;
 }
 
 /* The VM state area: guest addresses from the first L1 entry past the
@@ -1330,6 +1403,66 @@ static int qcow2_save_vmstate(BlockDriverState *bs, QEMUIOVector *qiov,
                          (int64_t)qiov->size, qiov, 0);
 }
 
+static int qcow2_pwrite_zeroes_marked(BlockDriverState *bs, int64_t offset,
+                                      int64_t bytes, BdrvRequestFlags flags)
+{
+    int ret = qcow2_pwrite_zeroes(bs, offset, bytes, flags);
+
+    qcow2_bitmaps_set_dirty(bs, offset, bytes);
+    return ret;
+}
+
+static int qcow2_pdiscard_marked(BlockDriverState *bs, int64_t offset,
+                                 int64_t bytes)
+{
+    int ret = qcow2_pdiscard(bs, offset, bytes);
+
+    qcow2_bitmaps_set_dirty(bs, offset, bytes);
+    return ret;
+}
+
+static int qcow2_pwritev_compressed_marked(BlockDriverState *bs,
+                                           int64_t offset, int64_t bytes,
+                                           QEMUIOVector *qiov)
+{
+    int ret = qcow2_pwritev_compressed(bs, offset, bytes, qiov);
+
+    qcow2_bitmaps_set_dirty(bs, offset, bytes);
+    return ret;
+}
+
+/* Resizing needs consistent bitmaps, which are resized with the disk. */
+static int qcow2_truncate_bitmaps(BlockDriverState *bs, int64_t offset,
+                                  bool exact, PreallocMode prealloc,
+                                  Error **errp)
+{
+    int ret = qcow2_bitmaps_truncate_check(bs, errp);
+
+    if (ret >= 0) {
+        ret = qcow2_truncate(bs, offset, exact, prealloc, errp);
+    }
+    if (ret >= 0) {
+        qcow2_bitmaps_resize(bs, offset);
+    }
+    return ret;
+}
+
+static bool qcow2_has_zero_init(BlockDriverState *bs)
+{
+    BDRVQcow2State *s = bs->opaque;
+    /* Preallocated images have all L2 tables, others none: look at one. */
+    bool preallocated = s->l1_size > 0 && s->l1_table[0] != 0;
+
+    if (bs->backing_file) {
+        return false;
+    }
+    if (!preallocated) {
+        return true;
+    }
+    /* Preallocated zeros on disk decrypt to noise. */
+    return !bs->encrypted && bdrv_has_zero_init(bs->file->bs);
+}
+
 const BlockDriver bdrv_qcow2 = {
     .format_name = "qcow2",
     .instance_size = sizeof(BDRVQcow2State),
@@ -1338,15 +1471,16 @@ const BlockDriver bdrv_qcow2 = {
     .bdrv_open = qcow2_open,
     .bdrv_close = qcow2_close,
     .bdrv_preadv = qcow2_preadv,
-    .bdrv_pwritev = qcow2_pwritev,
-    .bdrv_pwrite_zeroes = qcow2_pwrite_zeroes,
+    .bdrv_pwritev = qcow2_pwritev_marked,
+    .bdrv_pwrite_zeroes = qcow2_pwrite_zeroes_marked,
     .bdrv_load_vmstate = qcow2_load_vmstate,
     .bdrv_save_vmstate = qcow2_save_vmstate,
-    .bdrv_pdiscard = qcow2_pdiscard,
+    .bdrv_pdiscard = qcow2_pdiscard_marked,
     .bdrv_flush = qcow2_flush,
+    .bdrv_inactivate = qcow2_inactivate,
     .bdrv_block_status = qcow2_block_status,
     .bdrv_getlength = qcow2_getlength,
-    .bdrv_truncate = qcow2_truncate,
+    .bdrv_truncate = qcow2_truncate_bitmaps,
     .bdrv_get_info = qcow2_get_info,
     .bdrv_get_specific_info = qcow2_get_specific_info,
     .bdrv_has_zero_init = qcow2_has_zero_init,
@@ -1354,6 +1488,8 @@ const BlockDriver bdrv_qcow2 = {
     .create_opts = qcow2_create_opts,
     .bdrv_measure = qcow2_measure,
     .bdrv_check = qcow2_check,
+    .bdrv_bitmap_change = qcow2_bitmap_change,
+    .bdrv_bitmap_list = qcow2_bitmap_list,
     .bdrv_amend_options = qcow2_amend_options,
     .amend_opts = qcow2_amend_opts,
     .bdrv_change_backing_file = qcow2_change_backing_file,
@@ -1363,5 +1499,5 @@ const BlockDriver bdrv_qcow2 = {
     .bdrv_snapshot_delete = qcow2_snapshot_delete,
     .bdrv_snapshot_list = qcow2_snapshot_list,
     .bdrv_snapshot_load_tmp = qcow2_snapshot_load_tmp,
-    .bdrv_pwritev_compressed = qcow2_pwritev_compressed,
+    .bdrv_pwritev_compressed = qcow2_pwritev_compressed_marked,
 };

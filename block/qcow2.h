@@ -65,7 +65,8 @@
 #define QCOW2_AUTOCLEAR_BITMAPS (1ULL << 0)
 #define QCOW2_AUTOCLEAR_DATA_FILE_RAW (1ULL << 1)
 /* The autoclear bits whose meaning this driver keeps up to date. */
-#define QCOW2_AUTOCLEAR_SUPPORTED QCOW2_AUTOCLEAR_DATA_FILE_RAW
+#define QCOW2_AUTOCLEAR_SUPPORTED \
+    (QCOW2_AUTOCLEAR_BITMAPS | QCOW2_AUTOCLEAR_DATA_FILE_RAW)
 
 /* Header extension types */
 #define QCOW2_EXT_END 0x00000000u
@@ -263,6 +264,25 @@ typedef struct Qcow2BitmapsExt {
     uint64_t bitmap_directory_offset;
 } Qcow2BitmapsExt;
 
+/* Start of a bitmap directory entry, "Bitmap directory"; the extra data
+ * and the name follow, the whole entry padded to 8 bytes. */
+typedef struct QEMU_PACKED Qcow2BitmapDirEntryDisk {
+    uint64_t bitmap_table_offset;       /* bitmap_table_offset, BE */
+    uint32_t bitmap_table_size;         /* bitmap_table_size, BE: entries */
+    uint32_t flags;                     /* flags, BE */
+    uint8_t type;                       /* type: 1 dirty tracking bitmap */
+    uint8_t granularity_bits;           /* granularity_bits */
+    uint16_t name_size;                 /* name_size, BE */
+    uint32_t extra_data_size;           /* extra_data_size, BE */
+} Qcow2BitmapDirEntryDisk;
+
+_Static_assert(sizeof(Qcow2BitmapDirEntryDisk) == 24,
+               "qcow2 bitmap directory entry header is 24 bytes");
+_Static_assert(offsetof(Qcow2BitmapDirEntryDisk, flags) == 12,
+               "qcow2 bitmap directory entry flags are at byte 12");
+_Static_assert(offsetof(Qcow2BitmapDirEntryDisk, name_size) == 18,
+               "qcow2 bitmap directory entry name_size is at byte 18");
+
 /* Start of a snapshot table entry, "Snapshot table". */
 typedef struct QEMU_PACKED Qcow2SnapshotHeaderDisk {
     uint64_t l1_table_offset;           /* l1_table_offset, BE */
@@ -419,6 +439,10 @@ typedef struct BDRVQcow2State {
     /* Compressed cluster reads */
     uint8_t *cluster_data;              /* one decompressed cluster */
     uint64_t cluster_cache_offset;      /* its descriptor, or UINT64_MAX */
+
+    /* Persistent dirty bitmaps (qcow2-bitmap.c), Qcow2Bitmap */
+    GPtrArray *bitmaps;
+    bool bitmaps_ext_stale;             /* extension without autoclear bit */
 
     /* Internal snapshots (qcow2-snapshot.c), nb_snapshots entries */
     struct Qcow2Snapshot *snapshots;
@@ -1227,6 +1251,75 @@ int qcow2_snapshot_load_tmp(BlockDriverState *bs, const char *snapshot_id,
                             const char *name, Error **errp);
 
 /* ------------------------------------------------------------------ */
+/* qcow2-bitmap.c: persistent dirty bitmaps                            */
+/* ------------------------------------------------------------------ */
+
+/*
+ * qcow2_bitmaps_load:
+ * @bs: a node whose header extensions are read
+ * @header_updated: receives whether the header was rewritten
+ * @errp: 7.2's messages ("Bitmap extra data is not supported", ...)
+ *
+ * Check the bitmap directory and load every bitmap into memory, as 7.2
+ * does on open; on a writable node mark the consistent ones in use on
+ * disk until qcow2_bitmaps_store().
+ * Returns: 0, or -errno.
+ */
+int qcow2_bitmaps_load(BlockDriverState *bs, bool *header_updated,
+                       Error **errp);
+
+/* qcow2_bitmaps_warn_stale: print 7.2's warning about a bitmaps
+ * extension without its autoclear bit (read while opening). */
+void qcow2_bitmaps_warn_stale(const BDRVQcow2State *s);
+
+/*
+ * qcow2_bitmaps_store:
+ * @bs: a writable node being closed
+ * Write the in-memory bitmaps back as 7.2 does on close (new tables and
+ * directory, in use flags cleared) and free the old ones.
+ * Returns: 0, or -errno with @errp set.
+ */
+int qcow2_bitmaps_store(BlockDriverState *bs, Error **errp);
+
+/* qcow2_bitmaps_free: drop the in-memory bitmaps (the node is closing). */
+void qcow2_bitmaps_free(BlockDriverState *bs);
+
+/* qcow2_bitmaps_set_dirty: a guest write, zero write or discard touched
+ * [@offset, @offset + @bytes): mark it in the enabled bitmaps. */
+void qcow2_bitmaps_set_dirty(BlockDriverState *bs, int64_t offset,
+                             int64_t bytes);
+
+/* qcow2_bitmaps_get_info: Returns: the "bitmaps" list of the format
+ * specific information (NULL without bitmaps, or on error with @errp
+ * set; see @ok). */
+QObject *qcow2_bitmaps_get_info(BlockDriverState *bs, bool *ok,
+                                Error **errp);
+
+/*
+ * qcow2_bitmaps_truncate_check:
+ * Returns: 0 if the disk may be resized (every bitmap is loaded and
+ * consistent), or -ENOTSUP with @errp set as 7.2 words it.
+ */
+int qcow2_bitmaps_truncate_check(BlockDriverState *bs, Error **errp);
+
+/* qcow2_bitmaps_resize: the disk is now @size bytes. */
+void qcow2_bitmaps_resize(BlockDriverState *bs, uint64_t size);
+
+/* qcow2_bitmaps_measure: Returns: the bytes the bitmaps of @in_bs (a
+ * qcow2 node) would take in an image of @cluster_size clusters, every
+ * bitmap fully allocated, as 7.2's qemu-img measure reports them. */
+uint64_t qcow2_bitmaps_measure(BlockDriverState *in_bs,
+                               uint32_t cluster_size);
+
+/* qcow2_bitmap_list: BlockDriver.bdrv_bitmap_list (NULL for v2). */
+GArray *qcow2_bitmap_list(BlockDriverState *bs);
+
+/* qcow2_bitmap_change: BlockDriver.bdrv_bitmap_change (qemu-img bitmap).
+ * Returns: 0, or -errno with @errp set in 7.2's words. */
+int qcow2_bitmap_change(BlockDriverState *bs, const BdrvBitmapChange *c,
+                        const char *node_name, Error **errp);
+
+/* ------------------------------------------------------------------ */
 /* qcow2-compress.c: compressed cluster writes                         */
 /* ------------------------------------------------------------------ */
 
@@ -1253,6 +1346,31 @@ int qcow2_pwritev_compressed(BlockDriverState *bs, int64_t offset,
  */
 int qcow2_check(BlockDriverState *bs, BdrvCheckResult *res,
                 BdrvCheckMode fix);
+
+/* Metadata kinds qcow2_pre_write_overlap_check() may be told to ignore. */
+#define QCOW2_OL_MAIN_HEADER (1 << 0)
+#define QCOW2_OL_ACTIVE_L1 (1 << 1)
+#define QCOW2_OL_ACTIVE_L2 (1 << 2)
+#define QCOW2_OL_REFCOUNT_BLOCK (1 << 4)
+
+/*
+ * qcow2_pre_write_overlap_check:
+ * @ign: QCOW2_OL_* kinds the write may overlap (the table being written)
+ * As 7.2's default ("cached") overlap check before a write to the file:
+ * whether the clusters of [@offset, +@bytes) hold metadata (header, L1
+ * and L2 tables, refcount table and blocks, snapshot table, snapshot L1
+ * tables).  A hit means the refcounts lied: the image is marked corrupt
+ * (and 7.2's message printed) instead of metadata being overwritten.
+ * Returns: 0, or -EIO.
+ */
+int qcow2_pre_write_overlap_check(BlockDriverState *bs, int ign,
+                                  uint64_t offset, uint64_t bytes);
+
+/* qcow2_write_run_checked: qcow2_write_run() after the overlap check of
+ * its host clusters; on failure the clusters allocated for @run are freed
+ * again.  Returns: 0, or -errno. */
+int qcow2_write_run_checked(BlockDriverState *bs, Qcow2WriteRun *run,
+                            QEMUIOVector *data);
 
 /* ------------------------------------------------------------------ */
 /* qcow2-create.c: image creation and resizing                         */

@@ -20,6 +20,16 @@ int bdrv_snapshot_create(BlockDriverState *bs, QEMUSnapshotInfo *sn_info)
 int bdrv_snapshot_goto(BlockDriverState *bs, const char *snapshot_id,
                        Error **errp)
 {
+    GArray *bitmaps = bdrv_bitmap_list(bs);
+    bool busy = bitmaps && bitmaps->len;
+
+    /* 7.2 refuses while any dirty bitmap (persistent ones included) is
+     * loaded, before asking the driver. */
+    bdrv_bitmap_list_free(bitmaps);
+    if (busy) {
+        error_setg(errp, "Device has active dirty bitmaps");
+        return -EBUSY;
+    }
     if (!bs->drv->bdrv_snapshot_goto) {
         error_setg(errp, "Block driver does not support snapshots");
         return -ENOTSUP;

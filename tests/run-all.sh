@@ -7,6 +7,7 @@
 # 2. unit tests of ASAN_BUILD   (same, with leak detection)
 # 3. iotests against BUILD's qemu-img/qemu-io
 # 4. iotests against ASAN_BUILD's tools (ASAN_OPTIONS=detect_leaks=1)
+# 5. crash harness (tests/crash) against BUILD's qemu-io, then ASAN_BUILD's
 #
 # Every step runs even if an earlier one fails.  Ends with one plain line
 # "N passed, N failed" summing all steps; exits non-zero on any failure.
@@ -114,10 +115,37 @@ iotests()
     record "$name" "$rc"
 }
 
+# crash_tests NAME DIR KILLS ENV...: the crash harness (tests/crash) against
+# DIR's qemu-io, KILLS SIGKILLs per image kind; its counts join the summary.
+crash_tests()
+{
+    local name=$1 dir=$2 kills=$3 rc line
+    shift 3
+    echo "=== $name: tests/crash/crash-test.py with $dir/qemu-io"
+    step_pass=0 step_fail=0 step_skip=0
+    env "$@" python3 "$SRCDIR/tests/crash/crash-test.py" \
+        --qemu-io "$dir/qemu-io" --kills "$kills" 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    line=$(grep -E '^crash: ' "$log" | tail -n 1)
+    if [ "$rc" -eq 77 ]; then
+        step_skip=1
+        rc=0
+    elif [ "$rc" -eq 0 ]; then
+        step_pass=1
+    fi
+    record "$name" "$rc"
+    if [ -n "$line" ]; then
+        steps[-1]="${steps[-1]} (${line#crash: })"
+    fi
+}
+
 unit_tests "unit ($BUILD)" "$BUILD"
 unit_tests "unit ($ASAN_BUILD)" "$ASAN_BUILD" "${ASAN_ENV[@]}"
 iotests "iotests ($BUILD)" "$BUILD"
 iotests "iotests ($ASAN_BUILD)" "$ASAN_BUILD" "${ASAN_ENV[@]}"
+# 3 image kinds x 35 kills, and 3 x 12 under ASan: over 100 kills per run.
+crash_tests "crash ($BUILD)" "$BUILD" 35
+crash_tests "crash ($ASAN_BUILD)" "$ASAN_BUILD" 12 "${ASAN_ENV[@]}"
 
 echo
 echo "=== summary"

@@ -38,6 +38,9 @@ typedef struct BdrvChild {
 /* Opened by qemu-img check: no automatic repair of dirty images, and a
  * corrupt image may be opened read-write to be repaired. */
 #define BDRV_O_CHECK        0x1000
+/* Opened only to be looked at before the real open (as 7.2's inactive
+ * nodes): persistent bitmaps are neither loaded nor marked in use. */
+#define BDRV_O_INACTIVE     0x0800
 
 /* Request flags. */
 typedef enum BdrvRequestFlags {
@@ -90,6 +93,21 @@ BlockDriverState *bdrv_open(const char *filename, QObject *options,
 
 /* bdrv_unref: flush and close @bs (or NULL) and its children. */
 void bdrv_unref(BlockDriverState *bs);
+
+/*
+ * bdrv_inactivate:
+ * @bs: an open node, or NULL
+ * @errors: an array the errors are appended to, one Error per failed step
+ *          (ownership moves to the array; the caller frees each with
+ *          error_free() or error_report_err())
+ *
+ * Write back what the format caches (qcow2: its metadata caches) before
+ * the node is closed, as 7.2 does when a tool closes an image.  7.2
+ * reports each failed step on its own line ("Failed to flush the L2
+ * table cache: ..."), hence one Error per step rather than an errp.
+ * Returns: 0, or the last -errno.
+ */
+int bdrv_inactivate(BlockDriverState *bs, GPtrArray *errors);
 
 /*
  * bdrv_root_attach:
@@ -203,6 +221,63 @@ int bdrv_measure(const BlockDriver *drv, const QObject *opts,
  */
 int bdrv_amend_options(BlockDriverState *bs, QObject *opts, bool force,
                        Error **errp);
+
+/* What qemu-img bitmap does to one persistent dirty bitmap. */
+typedef enum BdrvBitmapAction {
+    BDRV_BITMAP_ADD,
+    BDRV_BITMAP_REMOVE,
+    BDRV_BITMAP_CLEAR,
+    BDRV_BITMAP_ENABLE,
+    BDRV_BITMAP_DISABLE,
+    BDRV_BITMAP_MERGE,
+} BdrvBitmapAction;
+
+typedef struct BdrvBitmapChange {
+    BdrvBitmapAction action;
+    const char *name;                   /* the bitmap acted on */
+    uint32_t granularity;               /* ADD: bytes, 0 for the default */
+    BlockDriverState *src_bs;           /* MERGE: where @src_name lives */
+    const char *src_name;               /* MERGE: the bitmap merged in */
+} BdrvBitmapChange;
+
+/*
+ * bdrv_bitmap_change:
+ * @bs: an open, writable node
+ * @change: the action
+ * @errp: the reason as 7.2's QMP bitmap commands word it ("Dirty bitmap
+ *        'x' not found", "Bitmap already exists: x", ...)
+ *
+ * Add, remove, clear, enable, disable a persistent dirty bitmap of @bs,
+ * or merge another one into it.  Added bitmaps and changed bits reach
+ * the image when the node is closed; removals at once.
+ * Returns: 0, or -errno.
+ */
+int bdrv_bitmap_change(BlockDriverState *bs, const BdrvBitmapChange *change,
+                       Error **errp);
+
+/* One persistent dirty bitmap, as bdrv_bitmap_list() describes it. */
+typedef struct BdrvBitmapInfo {
+    char *name;                         /* owned by the list */
+    uint32_t granularity;               /* bytes */
+    bool enabled;                       /* writes mark it */
+    bool inconsistent;                  /* in use on disk: bits unusable */
+} BdrvBitmapInfo;
+
+/*
+ * bdrv_bitmap_list:
+ * @bs: an open node
+ *
+ * Describe the persistent dirty bitmaps of @bs in the order 7.2 walks a
+ * node's bitmaps (newest first: those added since the node was opened,
+ * then those it loaded, last one in the directory first).
+ * Returns: a new array of BdrvBitmapInfo (free with
+ * bdrv_bitmap_list_free()), or NULL if @bs cannot store persistent
+ * bitmaps.
+ */
+GArray *bdrv_bitmap_list(BlockDriverState *bs);
+
+/* bdrv_bitmap_list_free: free a list from bdrv_bitmap_list(), or NULL. */
+void bdrv_bitmap_list_free(GArray *list);
 
 /*
  * bdrv_change_backing_file:
