@@ -307,33 +307,55 @@ static bool img_amend_validate(const BlockDriver *drv, const QOptDesc *desc,
     return qopts_validate(desc, opts, errp);
 }
 
+/*
+ * [qcrypt-img] qcow2's encrypt.header-layout alone moves the LUKS header
+ * without the key, so it opens the image without data I/O, unless the
+ * image options name a key (which lets encrypted data clusters in the
+ * way of the inline header move with it).
+ */
+static int img_amend_open_flags(const ImgOpenArgs *a, const char *filename,
+                                const char *optstr)
+{
+    g_autoptr(QObject) opts = qobject_new_dict();
+    g_autoptr(QObject) img = NULL;
+
+    if (keyval_is_help(optstr) ||
+        !keyval_parse_into(opts, optstr, NULL, NULL) ||
+        !qdict_get_str(opts, "encrypt.header-layout") ||
+        1 != qdict_size(opts)) {
+        return BDRV_O_RDWR;
+    }
+    img = a->image_opts ? keyval_parse(filename, "file", NULL) : NULL;
+    if (img && qdict_haskey(img, "encrypt.key-secret")) {
+        return BDRV_O_RDWR;
+    }
+    return BDRV_O_RDWR | BDRV_O_NO_IO;
+}
+
+/* Amend @opts on @bs; -p shows 7.2's meter: 0% before and 100% after
+ * the driver's work, whether it succeeded or not. */
+static int img_amend_apply(BlockDriverState *bs, QObject *opts, bool force,
+                           ImgProgress *meter, Error **errp)
+{
+    int ret;
+
+    img_progress_print(meter, 0.f, 0);
+    ret = bdrv_amend_options(bs, opts, force, errp);
+    img_progress_print(meter, 100.f, 0);
+    return ret;
+}
+
 static int img_amend_run(ImgOpenArgs *a, const char *filename,
-                         const char *optstr, bool force)
+                         const char *optstr, bool force, ImgProgress *meter)
 {
     g_autoptr(QObject) opts = qobject_new_dict();
     const QOptDesc *desc;
     BlockDriverState *bs;
     Error *err = NULL;
-    g_autofree char *layout = NULL;
-    int flags = BDRV_O_RDWR;
+    int flags = img_amend_open_flags(a, filename, optstr);
     bool ok;
     int ret;
 
-    /*
-     * [qcrypt-img] qcow2's encrypt.header-layout moves the LUKS header
-     * without the key: alone, it needs no data I/O.  The option tables
-     * do not know it, so it bypasses their validation.
-     */
-    if (!keyval_is_help(optstr) &&
-        keyval_parse_into(opts, optstr, NULL, NULL) &&
-        qdict_get_str(opts, "encrypt.header-layout")) {
-        layout = g_strdup(qdict_get_str(opts, "encrypt.header-layout"));
-        if (1 == qdict_size(opts)) {
-            flags |= BDRV_O_NO_IO;
-        }
-    }
-    qobject_free(opts);
-    opts = qobject_new_dict();
     bs = img_open(a->image_opts, filename, a->fmt, flags, a->cache,
                   a->quiet, false);
     if (!bs) {
@@ -352,31 +374,28 @@ static int img_amend_run(ImgOpenArgs *a, const char *filename,
         return ret;
     }
     ok = keyval_parse_into(opts, optstr, NULL, &err);
-    if (ok && layout) {
-        qdict_del(opts, "encrypt.header-layout");
-    }
     ok = ok && img_amend_validate(bdrv_get_driver(bs), desc, opts, &err);
-    if (ok && layout) {
-        qdict_put_str(opts, "encrypt.header-layout", layout);
-    }
-    if (!ok || bdrv_amend_options(bs, opts, force, &err) < 0) {
+    ret = 0;
+    if (!ok || img_amend_apply(bs, opts, force, meter, &err) < 0) {
         error_report_err(err);
         ret = 1;
-    } else {
-        ret = 0;
     }
     bdrv_unref(bs);
     return ret;
 }
 
-static int img_amend_help(const char *fmt, const char *filename)
+/* 7.2 reports a missing or extra image name without the usage hint. */
+static int img_amend_no_image(void)
 {
-    const BlockDriver *drv = fmt ? bdrv_find_format(fmt) : NULL;
+    error_report("Expecting one image file name");
+    return 1;
+}
 
-    if (!fmt) {
-        error_report("Please specify a format for amend options help");
-        return 1;
-    }
+/* Help for -f @fmt, with or without an image (7.2 does not open it). */
+static int img_amend_help(const char *fmt)
+{
+    const BlockDriver *drv = bdrv_find_format(fmt);
+
     if (!drv) {
         error_report("Unknown file format '%s'", fmt);
         return 1;
@@ -387,6 +406,33 @@ static int img_amend_help(const char *fmt, const char *filename)
         return 1;
     }
     return img_print_amend_help(fmt, bdrv_get_amend_opts(drv));
+}
+
+/*
+ * The rest of img_amend once the options are known, in 7.2's order.  From
+ * here on -p (unless -q) ends every path with the meter's newline, even
+ * errors and help.  @filename: the one image argument, or NULL.
+ */
+static int img_amend_main(ImgOpenArgs *a, const char *options, bool force,
+                          bool progress, const char *filename)
+{
+    ImgProgress meter;
+    int ret;
+
+    img_progress_init(&meter, progress && !a->quiet, 1.0);
+    if (a->image_opts && a->fmt) {
+        error_report("--image-opts and --format are mutually exclusive");
+        ret = 1;
+    } else if (keyval_is_help(options) && a->fmt) {
+        /* Without -f, 7.2 opens the image to learn its format. */
+        ret = img_amend_help(a->fmt);
+    } else if (!filename) {
+        ret = img_amend_no_image();
+    } else {
+        ret = img_amend_run(a, filename, options, force, &meter);
+    }
+    img_progress_end(&meter);
+    return ret;
 }
 
 int img_amend(int argc, char **argv)
@@ -400,7 +446,7 @@ int img_amend(int argc, char **argv)
     };
     ImgOpenArgs a = { .cache = NULL };
     g_autofree char *options = NULL;
-    bool force = false;
+    bool force = false, progress = false;
     int c;
 
     while ((c = getopt_long(argc, argv, ":ho:f:t:pq", long_options,
@@ -420,6 +466,7 @@ int img_amend(int argc, char **argv)
             a.cache = optarg;
             break;
         case 'p':
+            progress = true;
             break;
         case 'q':
             a.quiet = true;
@@ -440,18 +487,8 @@ int img_amend(int argc, char **argv)
     if (!options) {
         img_usage_error("Must specify options (-o)");
     }
-    if (a.image_opts && a.fmt) {
-        error_report("--image-opts and --format are mutually exclusive");
-        return 1;
-    }
-    if (keyval_is_help(options) && (a.fmt || optind >= argc)) {
-        /* With an image and no -f, 7.2 opens it to learn its format. */
-        return img_amend_help(a.fmt, optind < argc ? argv[optind] : NULL);
-    }
-    if (optind != argc - 1) {
-        img_usage_error("Expecting one image file name");
-    }
-    return img_amend_run(&a, argv[optind], options, force);
+    return img_amend_main(&a, options, force, progress,
+                          optind == argc - 1 ? argv[optind] : NULL);
 }
 
 /* Parse "[+|-]size" relative to @cur; exits on error. */

@@ -1,7 +1,7 @@
 /*
- * qcow2 `qemu-img amend`: the option table of QEMU 7.2 and LUKS keyslot
- * management (other options are accepted only when they change nothing,
- * until they are implemented).
+ * qcow2 `qemu-img amend`: the option table of QEMU 7.2, LUKS keyslot
+ * management, compat, lazy_refcounts and refcount_bits (qcow2-version.c),
+ * size, and 7.2's refusal to change backing_file/backing_fmt.
  */
 #include "qemu/osdep.h"
 
@@ -34,6 +34,11 @@ const QOptDesc qcow2_amend_opts[] = {
       .help = "Postpone refcount updates" },
     { .name = "refcount_bits", .type = QOPT_TYPE_NUMBER,
       .help = "Width of a reference count entry in bits" },
+    /* [qcrypt-img] pointer|inline; left out of help, which stays 7.2's
+     * (docs/tools/qemu-img.rst documents it). */
+    { .name = "encrypt.header-layout", .type = QOPT_TYPE_STRING,
+      .help = "Where the LUKS header is stored: 'pointer' or 'inline'",
+      .hidden = true },
     { .name = NULL }
 };
 
@@ -61,32 +66,6 @@ static int check_encrypt_options(BlockDriverState *bs, const QObject *opts,
         *update = true;
     }
     return 0;
-}
-
-/* Whether a non-encryption option asks for what the image already has
- * (the only changes of those this driver accepts so far). */
-static bool option_is_unchanged(BlockDriverState *bs, const QObject *opts,
-                                const char *key)
-{
-    BDRVQcow2State *s = bs->opaque;
-    const char *compat = qdict_get_str(opts, "compat");
-    bool lazy = s->compatible_features & QCOW2_COMPAT_LAZY_REFCOUNTS;
-
-    if (0 == strcmp(key, "compat")) {
-        return s->qcow_version >= 3
-               ? 0 == strcmp(compat, "1.1") || 0 == strcmp(compat, "v3")
-               : 0 == strcmp(compat, "0.10") || 0 == strcmp(compat, "v2");
-    }
-    if (0 == strcmp(key, "size")) {
-        return qopts_get_number(opts, key, 0) == s->size;
-    }
-    if (0 == strcmp(key, "refcount_bits")) {
-        return qopts_get_number(opts, key, 0) == (uint64_t)s->refcount_bits;
-    }
-    if (0 == strcmp(key, "lazy_refcounts")) {
-        return qopts_get_bool(opts, key, false) == lazy;
-    }
-    return false;
 }
 
 /*
@@ -120,33 +99,137 @@ static int amend_header_layout(BlockDriverState *bs, QObject *opts,
     return qcow2_crypto_set_layout(bs, 0 == strcmp(layout, "inline"), errp);
 }
 
-int qcow2_amend_options(BlockDriverState *bs, QObject *opts, bool force,
-                        Error **errp)
+/* What compat, lazy_refcounts, refcount_bits and size ask for. */
+typedef struct Qcow2AmendFormat {
+    int version;
+    bool lazy;
+    int refcount_order;
+    uint64_t size;
+} Qcow2AmendFormat;
+
+/* Parse the format options as 7.2's option loop does (its errors come
+ * before anything changes); unset ones keep the image's values. */
+static int plan_format_options(BlockDriverState *bs, const QObject *opts,
+                               Qcow2AmendFormat *f, Error **errp)
 {
-    Qcow2AmendOptions o = { 0 };
-    bool update, moved;
-    int ret = amend_header_layout(bs, opts, &moved, errp);
+    BDRVQcow2State *s = bs->opaque;
+    const char *compat = qdict_get_str(opts, "compat");
+    uint64_t bits;
 
-    /* Alone, the layout change is the whole amend. */
-    if (ret < 0 || (moved && 0 == qdict_size(opts))) {
-        return ret;
-    }
-    ret = check_encrypt_options(bs, opts, &update, errp);
-
-    for (const QDictEntry *e = qdict_first(opts); ret >= 0 && e;
-         e = qdict_next(opts, e)) {
-        const char *key = qdict_entry_key(e);
-
-        if (!g_str_has_prefix(key, "encrypt.") &&
-            !option_is_unchanged(bs, opts, key)) {
-            error_setg(errp, "Changing the qcow2 option '%s' with amend is "
-                       "not supported yet", key);
-            ret = -ENOTSUP;
+    f->version = s->qcow_version;
+    if (compat) {
+        if (0 == strcmp(compat, "0.10") || 0 == strcmp(compat, "v2")) {
+            f->version = 2;
+        } else if (0 == strcmp(compat, "1.1") || 0 == strcmp(compat, "v3")) {
+            f->version = 3;
+        } else {
+            error_setg(errp, "Unknown compatibility level %s", compat);
+            return -EINVAL;
         }
     }
-    if (ret < 0 || !update) {
-        return ret;
+    f->lazy = qopts_get_bool(opts, "lazy_refcounts", s->use_lazy_refcounts);
+    bits = qopts_get_number(opts, "refcount_bits", s->refcount_bits);
+    if (!bits || bits > 64 || !QEMU_IS_POWER_OF_2(bits)) {
+        error_setg(errp, "Refcount width must be a power of two and may not "
+                   "exceed 64 bits");
+        return -EINVAL;
     }
+    f->refcount_order = __builtin_ctzll(bits);
+    /* 7.2: size=0 (or none) leaves the size alone. */
+    f->size = qopts_get_number(opts, "size", 0);
+    if (f->version != s->qcow_version && s->luks_inline.length) {
+        /* [qcrypt-img] the inline data starts right after the header,
+         * whose length the version changes. */
+        error_setg(errp, "Cannot change the compatibility level of an "
+                   "image with the inline LUKS header layout (amend "
+                   "encrypt.header-layout=pointer first)");
+        return -ENOTSUP;
+    }
+    return 0;
+}
+
+/* A new refcount width, after the upgrade and the keyslot changes. */
+static int amend_refcount_width(BlockDriverState *bs,
+                                const Qcow2AmendFormat *f, Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+
+    if (f->refcount_order == s->refcount_order) {
+        return 0;
+    }
+    if (f->version < 3 && 4 != f->refcount_order) {
+        error_setg(errp, "Refcount widths other than 16 bits require "
+                   "compatibility level 1.1 or above (use compat=1.1 or "
+                   "greater)");
+        return -EINVAL;
+    }
+    return qcow2_amend_refcount_order(bs, f->refcount_order, errp);
+}
+
+/*
+ * 7.2 no longer changes the backing file with amend (rebase -u does): it
+ * accepts backing_file and backing_fmt only when both together name
+ * exactly what the header has, so one of them alone, or "" for none,
+ * fails whenever the image records the other (or nothing).
+ */
+static int check_backing_options(BlockDriverState *bs, const QObject *opts,
+                                 Error **errp)
+{
+    const char *file = qdict_get_str(opts, "backing_file");
+    const char *fmt = qdict_get_str(opts, "backing_fmt");
+
+    if (!file && !fmt) {
+        return 0;
+    }
+    if (g_strcmp0(file, bs->backing_file) ||
+        g_strcmp0(fmt, bs->backing_format)) {
+        error_setg(errp, "Cannot amend the backing file");
+        error_append_hint(errp, "You can use 'qemu-img rebase' instead.\n");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* Lazy refcounts on or off, checked against the final version. */
+static int amend_lazy(BlockDriverState *bs, const Qcow2AmendFormat *f,
+                      Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+
+    if (f->lazy == s->use_lazy_refcounts) {
+        return 0;
+    }
+    if (f->lazy && f->version < 3) {
+        error_setg(errp, "Lazy refcounts only supported with compatibility "
+                   "level 1.1 and above (use compat=1.1 or greater)");
+        return -EINVAL;
+    }
+    return qcow2_amend_lazy_refcounts(bs, f->lazy, errp);
+}
+
+/* A new virtual size, as 7.2 resizes for amend: exactly, without
+ * preallocation, shrinking without asking (no --shrink here). */
+static int amend_size(BlockDriverState *bs, const Qcow2AmendFormat *f,
+                      Error **errp)
+{
+    /* A borrowed handle on the node itself: the generic checks and the
+     * driver's (bitmaps included) run as for qemu-img resize. */
+    BdrvChild self = { .bs = bs, .name = (char *)"root" };
+
+    if (!f->size) {
+        return 0;
+    }
+    return bdrv_truncate(&self, (int64_t)f->size, true, PREALLOC_MODE_OFF,
+                         errp);
+}
+
+/* The keyslot options, once checked. */
+static int amend_encryption(BlockDriverState *bs, QObject *opts, bool force,
+                            Error **errp)
+{
+    Qcow2AmendOptions o = { 0 };
+    int ret;
+
     if (!qopts_to_struct(qcow2_amend_opts, opts, "", &o, errp)) {
         ret = -EINVAL;
     } else if (!o.encrypt.has_state) {
@@ -157,5 +240,65 @@ int qcow2_amend_options(BlockDriverState *bs, QObject *opts, bool force,
         ret = qcow2_crypto_amend(bs, &o.encrypt, force, errp);
     }
     qopts_free_struct(qcow2_amend_opts, &o);
+    return ret;
+}
+
+/* Check the options, in 7.2's order, before anything changes. */
+static int amend_check(BlockDriverState *bs, const QObject *opts,
+                       Qcow2AmendFormat *f, bool *update, Error **errp)
+{
+    int ret = check_encrypt_options(bs, opts, update, errp);
+
+    for (const QDictEntry *e = qdict_first(opts); ret >= 0 && e;
+         e = qdict_next(opts, e)) {
+        const char *key = qdict_entry_key(e);
+
+        if (g_str_has_prefix(key, "data_file")) {
+            error_setg(errp, "Changing the qcow2 option '%s' with amend is "
+                       "not supported yet", key);
+            ret = -ENOTSUP;
+        }
+    }
+    return ret < 0 ? ret : plan_format_options(bs, opts, f, errp);
+}
+
+/*
+ * 7.2's sequence, which also decides what a failure leaves changed:
+ * upgrade (the rest may need v3), keyslots, refcount width, header
+ * rewrite, backing file check, lazy refcounts, size, and the downgrade
+ * last (after the others dropped what v2 cannot hold).
+ */
+int qcow2_amend_options(BlockDriverState *bs, QObject *opts, bool force,
+                        Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    Qcow2AmendFormat f = { 0 };
+    bool update, moved;
+    int ret = amend_header_layout(bs, opts, &moved, errp);
+
+    /* Alone, the layout change is the whole amend. */
+    if (ret < 0 || (moved && 0 == qdict_size(opts))) {
+        return ret;
+    }
+    ret = amend_check(bs, opts, &f, &update, errp);
+    if (ret >= 0 && f.version > s->qcow_version) {
+        ret = qcow2_amend_upgrade(bs, errp);
+    }
+    if (ret >= 0 && update) {
+        ret = amend_encryption(bs, opts, force, errp);
+    }
+    ret = ret < 0 ? ret : amend_refcount_width(bs, &f, errp);
+    if (ret >= 0) {
+        ret = qcow2_update_header(bs);
+        if (ret < 0) {
+            error_setg_errno(errp, -ret, "Failed to update the image header");
+        }
+    }
+    ret = ret < 0 ? ret : check_backing_options(bs, opts, errp);
+    ret = ret < 0 ? ret : amend_lazy(bs, &f, errp);
+    ret = ret < 0 ? ret : amend_size(bs, &f, errp);
+    if (ret >= 0 && f.version < s->qcow_version) {
+        ret = qcow2_amend_downgrade(bs, errp);
+    }
     return ret;
 }

@@ -35,13 +35,21 @@ static int hdr_read(QCryptoBlock *block, size_t offset, uint8_t *buf,
 {
     BlockDriverState *bs = opaque;
     BDRVQcow2State *s = bs->opaque;
-    uint64_t host;
+    uint64_t host, n;
     int ret = hdr_check_range(s, offset, buflen, &host, errp);
 
     if (ret < 0) {
         return ret;
     }
-    ret = bdrv_pread(bs->file, host, buflen, buf, 0);
+    /* Moving inline: what was written to cluster 0 is in the stash. */
+    if (s->luks_inline_stash && host < s->cluster_size) {
+        n = MIN(buflen, s->cluster_size - host);
+        memcpy(buf, s->luks_inline_stash + host, n);
+        host += n;
+        buf += n;
+        buflen -= n;
+    }
+    ret = buflen ? bdrv_pread(bs->file, host, buflen, buf, 0) : 0;
     if (ret < 0) {
         error_setg_errno(errp, -ret, "Could not read encryption header");
     }
@@ -53,13 +61,21 @@ static int hdr_write(QCryptoBlock *block, size_t offset, const uint8_t *buf,
 {
     BlockDriverState *bs = opaque;
     BDRVQcow2State *s = bs->opaque;
-    uint64_t host;
+    uint64_t host, n;
     int ret = hdr_check_range(s, offset, buflen, &host, errp);
 
     if (ret < 0) {
         return ret;
     }
-    ret = bdrv_pwrite(bs->file, host, buflen, buf, 0);
+    /* Moving inline: cluster 0 is written last, with the header. */
+    if (s->luks_inline_stash && host < s->cluster_size) {
+        n = MIN(buflen, s->cluster_size - host);
+        memcpy(s->luks_inline_stash + host, buf, n);
+        host += n;
+        buf += n;
+        buflen -= n;
+    }
+    ret = buflen ? bdrv_pwrite(bs->file, host, buflen, buf, 0) : 0;
     if (ret < 0) {
         error_setg_errno(errp, -ret, "Could not write encryption header");
     }
@@ -107,7 +123,8 @@ uint64_t qcow2_crypto_inline_clusters(const BDRVQcow2State *s,
 
 /*
  * Inline layout: the header area must already span the extension (create
- * reserves it; a move claims clusters 1..n-1, which must be free).
+ * reserves it; a move empties and claims clusters 1..n-1 first, see
+ * claim_inline_area(), so the check below is only a safety net).
  */
 static int hdr_init_inline(QCryptoBlock *block, size_t headerlen,
                            void *opaque, Error **errp)
@@ -116,6 +133,7 @@ static int hdr_init_inline(QCryptoBlock *block, size_t headerlen,
     BDRVQcow2State *s = bs->opaque;
     uint64_t offset = qcow2_header_ext_start(s) + sizeof(Qcow2ExtHeaderDisk);
     uint64_t n = qcow2_crypto_inline_clusters(s, offset, headerlen);
+    uint64_t start;
     int ret;
 
     if (headerlen > UINT32_MAX) {
@@ -148,7 +166,12 @@ static int hdr_init_inline(QCryptoBlock *block, size_t headerlen,
     }
     s->luks_inline.offset = offset;
     s->luks_inline.length = headerlen;
-    ret = bdrv_pwrite_zeroes(bs->file, offset, headerlen, 0);
+    /* Cluster 0 is still the old header while moving (see the stash). */
+    start = s->luks_inline_stash ? MAX(offset, s->cluster_size) : offset;
+    ret = start < offset + headerlen
+          ? bdrv_pwrite_zeroes(bs->file, start, offset + headerlen - start,
+                               0)
+          : 0;
     if (ret < 0) {
         error_setg_errno(errp, -ret, "Could not zero fill encryption "
                          "header");
@@ -233,11 +256,35 @@ int qcow2_crypto_amend(BlockDriverState *bs,
     return ret;
 }
 
+/*
+ * Empty clusters 1..n-1 that the inline header needs (whatever lies
+ * there moves elsewhere) and count them as header clusters already, so
+ * that hdr_init_inline() finds them its own.
+ */
+static int claim_inline_area(BlockDriverState *bs, uint64_t inline_offset,
+                             Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    uint64_t n = qcow2_crypto_inline_clusters(
+        s, inline_offset, qcrypto_block_get_payload_offset(s->crypto));
+    int ret;
+
+    if (n <= s->header_clusters) {
+        return 0;
+    }
+    ret = qcow2_relocate_range(bs, s->header_clusters, n, errp);
+    if (ret < 0) {
+        return ret;
+    }
+    s->header_clusters = n;
+    return 0;
+}
+
 int qcow2_crypto_set_layout(BlockDriverState *bs, bool inline_layout,
                             Error **errp)
 {
     BDRVQcow2State *s = bs->opaque;
-    Qcow2CryptoExt old_ptr = s->crypto_header;
+    Qcow2CryptoExt old_ptr;
     uint64_t old_clusters = s->header_clusters;
     uint64_t inline_offset;
     int ret;
@@ -252,16 +299,32 @@ int qcow2_crypto_set_layout(BlockDriverState *bs, bool inline_layout,
     }
     inline_offset = inline_layout ? qcow2_header_ext_start(s) +
                                     sizeof(Qcow2ExtHeaderDisk) : 0;
+    if (inline_layout) {
+        ret = claim_inline_area(bs, inline_offset, errp);
+        if (ret < 0) {
+            return ret;
+        }
+    }
+    old_ptr = s->crypto_header;
+    if (inline_layout) {
+        s->luks_inline_stash = g_malloc0(s->cluster_size);
+    }
     /* Reads use the old layout; the init callback switches to the new. */
     if (qcrypto_block_move_header(s->crypto, inline_offset, hdr_read,
                                   inline_layout ? hdr_init_inline : hdr_init,
                                   hdr_write, bs, errp) < 0) {
+        /* Claimed clusters stay leaked; the header was not switched. */
+        s->header_clusters = old_clusters;
+        g_clear_pointer(&s->luks_inline_stash, g_free);
         return -EINVAL;
     }
     if (inline_layout) {
         s->crypto_header = (Qcow2CryptoExt) { 0 };
     }
-    ret = qcow2_update_header(bs);
+    /* The new LUKS area is stable before the header names it. */
+    ret = qcow2_file_flush(bs);
+    ret = ret < 0 ? ret : qcow2_update_header(bs);
+    g_clear_pointer(&s->luks_inline_stash, g_free);
     if (ret < 0) {
         error_setg_errno(errp, -ret, "Could not write the qcow2 header");
         return ret;

@@ -589,6 +589,17 @@ int qcow2_update_header(BlockDriverState *bs)
         header_split_inline(bs, &hb, &tail, &tail_offset);
     }
     prefix = tail ? s->luks_inline.offset : s->cluster_size;
+    if (tail && s->luks_inline_stash) {
+        /*
+         * [qcrypt-img] The inline LUKS data in cluster 0 overlaps the
+         * extensions of the header it replaces, so it goes to disk in
+         * the same write as the new header, not before it.
+         */
+        prefix = MIN(s->cluster_size, tail_offset);
+        memcpy(buf + s->luks_inline.offset,
+               s->luks_inline_stash + s->luks_inline.offset,
+               prefix - s->luks_inline.offset);
+    }
     ret = header_add_extensions(bs, &hb);
     if (ret < 0) {
         return ret;

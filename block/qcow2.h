@@ -401,6 +401,9 @@ typedef struct BDRVQcow2State {
     Qcow2CryptoExt crypto_header;       /* offset 0: no extension */
     /* Inline LUKS extension: offset of its data, length 0 when absent. */
     Qcow2CryptoExt luks_inline;
+    /* Moving the LUKS header inline: its bytes in cluster 0, which the
+     * header write that switches to the inline layout writes with it */
+    uint8_t *luks_inline_stash;
     uint64_t header_clusters;           /* clusters 0..n-1 hold the header */
     QCryptoBlock *crypto;               /* NULL: data is plain */
     QCryptoBlockOpenOptions crypto_opts;
@@ -1209,6 +1212,60 @@ bool qcow2_crypto_header_area(const BDRVQcow2State *s, uint64_t *offset,
                               uint64_t *bytes);
 
 /* ------------------------------------------------------------------ */
+/* qcow2-version.c: amend of compat, lazy refcounts, refcount width     */
+/* ------------------------------------------------------------------ */
+
+/* qcow2_amend_upgrade: compat 0.10 -> 1.1 (header rewritten).
+ * Returns: 0, or -errno with @errp set. */
+int qcow2_amend_upgrade(BlockDriverState *bs, Error **errp);
+
+/*
+ * qcow2_amend_downgrade:
+ * compat 1.1 -> 0.10 with 7.2's refusals ("compat=0.10 requires
+ * refcount_bits=16", "Internal snapshots prevent downgrade of image",
+ * "Cannot downgrade an image with incompatible features 0x%x set", ...);
+ * zero clusters become data (encrypted zeros for encrypted images) or
+ * unallocated.  Returns: 0, or -errno with @errp set.
+ */
+int qcow2_amend_downgrade(BlockDriverState *bs, Error **errp);
+
+/* qcow2_amend_lazy_refcounts: set or clear the lazy refcounts bit (the
+ * image is made clean first when clearing it).
+ * Returns: 0, or -errno with @errp set. */
+int qcow2_amend_lazy_refcounts(BlockDriverState *bs, bool on, Error **errp);
+
+/*
+ * qcow2_amend_refcount_order:
+ * @order: the new refcount_order (0..6)
+ * Rewrite the refcount table and blocks with the new width past the end
+ * of the image, then switch the header to them (the old ones are then
+ * free).  Fails when a refcount does not fit ("Cannot decrease refcount
+ * entry width to %i bits: Cluster at offset %#x has a refcount of %u").
+ * Returns: 0, or -errno with @errp set.
+ */
+int qcow2_amend_refcount_order(BlockDriverState *bs, int order,
+                               Error **errp);
+
+/* ------------------------------------------------------------------ */
+/* qcow2-relocate.c: emptying host clusters for the inline LUKS header */
+/* ------------------------------------------------------------------ */
+
+/*
+ * qcow2_relocate_range:
+ * @start, @end: host clusters [@start, @end) to empty
+ * @errp: what could not be moved, e.g. data that needs the LUKS key
+ *
+ * Move every structure and data cluster in the range elsewhere, each
+ * copy flushed before its reference switches, and leave each cluster of
+ * the range at refcount 1 with no reference (leaked until the caller
+ * makes them part of the header).  Encrypted data is re-encrypted for
+ * its new host offset, which needs the image opened with its key.
+ * Returns: 0, or -errno.
+ */
+int qcow2_relocate_range(BlockDriverState *bs, uint64_t start,
+                         uint64_t end, Error **errp);
+
+/* ------------------------------------------------------------------ */
 /* qcow2-snapshot.c: internal snapshots                                */
 /* ------------------------------------------------------------------ */
 
@@ -1239,6 +1296,14 @@ int qcow2_snapshots_read(BlockDriverState *bs, Error **errp);
 
 /* qcow2_snapshots_free: free s->snapshots (the node is closing). */
 void qcow2_snapshots_free(BlockDriverState *bs);
+
+/*
+ * qcow2_snapshots_rewrite:
+ * Write the current snapshot table (its entries possibly changed in
+ * memory) to new clusters, switch the header to it and free the old one.
+ * Returns: 0, or -errno.
+ */
+int qcow2_snapshots_rewrite(BlockDriverState *bs);
 
 /* BlockDriver snapshot callbacks (see block_int.h). */
 int qcow2_snapshot_create(BlockDriverState *bs, QEMUSnapshotInfo *sn_info);
