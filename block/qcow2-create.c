@@ -797,10 +797,11 @@ static int prealloc_data(BlockDriverState *bs, uint64_t old_length,
 static int zero_grown_area(BlockDriverState *bs, uint64_t old_length,
                            uint64_t new_length)
 {
-    BDRVQcow2State *s = bs->opaque;
     int64_t backing_len;
 
-    if (!bs->backing || s->qcow_version < 3) {
+    /* v2 cannot mark clusters zero: qcow2_pwrite_zeroes() refuses, and
+     * the resize fails as in 7.2. */
+    if (!bs->backing) {
         return 0;
     }
     backing_len = bdrv_getlength(bs->backing->bs);
@@ -834,10 +835,11 @@ static int grow_image(BlockDriverState *bs, uint64_t offset,
         } else if (ret >= 0) {
             ret = zero_grown_area(bs, old_length, offset);
             if (ret < 0) {
-                error_setg_errno(errp, -ret, "Failed to zero the new area");
+                error_setg_errno(errp, -ret,
+                                 "Failed to zero out new clusters");
             }
         }
-        return ret;
+        goto out;
     }
     switch (prealloc) {
     case PREALLOC_MODE_METADATA:
@@ -850,9 +852,13 @@ static int grow_image(BlockDriverState *bs, uint64_t offset,
     default:
         ret = zero_grown_area(bs, old_length, offset);
         if (ret < 0) {
-            error_setg_errno(errp, -ret, "Failed to zero the new area");
+            error_setg_errno(errp, -ret, "Failed to zero out new clusters");
         }
         break;
+    }
+out:
+    if (ret < 0) {
+        s->size = old_length;       /* the header keeps the old size too */
     }
     return ret;
 }
