@@ -7,21 +7,31 @@
 
 #include "block/qcow2.h"
 
-int qcow2_amend_upgrade(BlockDriverState *bs, Error **errp)
+/* Write the header with @version, durably; the old version stays in
+ * memory if that fails. */
+static int set_version(BlockDriverState *bs, int version, Error **errp)
 {
     BDRVQcow2State *s = bs->opaque;
+    int old = s->qcow_version;
     int ret;
 
-    assert(s->qcow_version < 3);
-    s->qcow_version = 3;
-    s->unknown_header_fields_size = 0;
+    s->qcow_version = version;
     ret = qcow2_update_header(bs);
     ret = ret < 0 ? ret : qcow2_file_flush(bs);
     if (ret < 0) {
-        s->qcow_version = 2;
+        s->qcow_version = old;
         error_setg_errno(errp, -ret, "Failed to update the image header");
     }
     return ret;
+}
+
+int qcow2_amend_upgrade(BlockDriverState *bs, Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+
+    assert(s->qcow_version < 3);
+    s->unknown_header_fields_size = 0;
+    return set_version(bs, 3, errp);
 }
 
 int qcow2_amend_lazy_refcounts(BlockDriverState *bs, bool on, Error **errp)
@@ -327,14 +337,7 @@ int qcow2_amend_downgrade(BlockDriverState *bs, Error **errp)
     if (ret < 0) {
         return ret;
     }
-    s->qcow_version = 2;
-    ret = qcow2_update_header(bs);
-    ret = ret < 0 ? ret : qcow2_file_flush(bs);
-    if (ret < 0) {
-        s->qcow_version = 3;
-        error_setg_errno(errp, -ret, "Failed to update the image header");
-    }
-    return ret;
+    return set_version(bs, 2, errp);
 }
 
 /* ------------------------------------------------------------------ */

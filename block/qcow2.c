@@ -1390,28 +1390,31 @@ static int64_t qcow2_vm_state_offset(const BDRVQcow2State *s)
     return (int64_t)s->l1_vm_state_index << (s->cluster_bits + s->l2_bits);
 }
 
+static int qcow2_vmstate_rw(BlockDriverState *bs, QEMUIOVector *qiov,
+                            int64_t pos, bool write)
+{
+    BDRVQcow2State *s = bs->opaque;
+    int64_t offset = qcow2_vm_state_offset(s);
+
+    if (pos > INT64_MAX - offset - (int64_t)qiov->size) {
+        return -EINVAL;
+    }
+    return write ? qcow2_pwritev(bs, offset + pos, (int64_t)qiov->size,
+                                 qiov, 0)
+                 : qcow2_preadv(bs, offset + pos, (int64_t)qiov->size,
+                                qiov, 0);
+}
+
 static int qcow2_load_vmstate(BlockDriverState *bs, QEMUIOVector *qiov,
                               int64_t pos)
 {
-    BDRVQcow2State *s = bs->opaque;
-
-    if (pos > INT64_MAX - qcow2_vm_state_offset(s) - (int64_t)qiov->size) {
-        return -EINVAL;
-    }
-    return qcow2_preadv(bs, qcow2_vm_state_offset(s) + pos,
-                        (int64_t)qiov->size, qiov, 0);
+    return qcow2_vmstate_rw(bs, qiov, pos, false);
 }
 
 static int qcow2_save_vmstate(BlockDriverState *bs, QEMUIOVector *qiov,
                               int64_t pos)
 {
-    BDRVQcow2State *s = bs->opaque;
-
-    if (pos > INT64_MAX - qcow2_vm_state_offset(s) - (int64_t)qiov->size) {
-        return -EINVAL;
-    }
-    return qcow2_pwritev(bs, qcow2_vm_state_offset(s) + pos,
-                         (int64_t)qiov->size, qiov, 0);
+    return qcow2_vmstate_rw(bs, qiov, pos, true);
 }
 
 static int qcow2_pwrite_zeroes_marked(BlockDriverState *bs, int64_t offset,
