@@ -68,6 +68,8 @@ typedef struct ImgConvert {
     bool bitmaps;               /* --bitmaps (qemu-img-bitmap.c) */
     bool skip_broken_bitmaps;   /* --skip-broken-bitmaps */
     const char *snapshot;       /* -l: an internal snapshot of the source */
+    bool salvage;               /* --salvage: unreadable sectors as zeros */
+    int64_t rate_limit;         /* -r, bytes per second; 0: unlimited */
 } ImgConvert;
 
 static void img_progress(const ImgConvert *c, double percent)
@@ -349,6 +351,26 @@ static bool img_convert_is_backing(const ImgConvert *c, int status,
  * of the sources, by block status a zero range or data read into
  * @item->buf.  Only this touches the sources while the copy runs.
  */
+/*
+ * --salvage: read [@offset, +@n) again sector by sector, zeros where a
+ * sector cannot be read, with 7.2's warning for each.  The warnings come
+ * from the reader thread, in data order.
+ */
+static void img_convert_salvage(BdrvChild *src, int64_t offset, int64_t n,
+                                uint8_t *buf)
+{
+    for (int64_t done = 0; done < n; done += BDRV_SECTOR_SIZE) {
+        int64_t len = MIN((int64_t)BDRV_SECTOR_SIZE, n - done);
+        int ret = bdrv_pread(src, offset + done, len, buf + done, 0);
+
+        if (ret < 0) {
+            warn_report("error while reading offset %" PRId64 ": %s",
+                        offset + done, g_strerror(-ret));
+            memset(buf + done, 0, len);
+        }
+    }
+}
+
 static int img_convert_fill(void *opaque, ImgPipeItem *item)
 {
     ImgConvert *c = opaque;
@@ -390,7 +412,9 @@ static int img_convert_fill(void *opaque, ImgPipeItem *item)
     item->zero = zero;
     if (!zero) {
         ret = bdrv_pread(src, offset, n, item->buf, 0);
-        if (ret < 0) {
+        if (ret < 0 && c->salvage) {
+            img_convert_salvage(src, offset, n, item->buf);
+        } else if (ret < 0) {
             c->rd_error_offset = offset;
             return ret;
         }
@@ -422,15 +446,37 @@ static int img_convert_put(ImgConvert *c, const ImgPipeItem *item)
  * allows as well), so reading and decrypting overlap encrypting and
  * writing; the buffers are reused throughout.
  */
+/*
+ * -r: before each piece, wait until the bytes written so far fit the rate,
+ * after a first second's worth that goes at once (7.2's throttling lets
+ * such a burst through too).
+ */
+static void img_convert_throttle(const ImgConvert *c, int64_t start,
+                                 int64_t copied)
+{
+    int64_t due, now;
+
+    if (!c->rate_limit || copied <= c->rate_limit) {
+        return;
+    }
+    due = start + (int64_t)((double)(copied - c->rate_limit) /
+                            c->rate_limit * G_USEC_PER_SEC);
+    now = g_get_monotonic_time();
+    if (due > now) {
+        g_usleep(due - now);
+    }
+}
+
 static int img_convert_copy_all(ImgConvert *c)
 {
     ImgPipe *pipe = img_pipe_new(c->num_requests, IMG_COPY_CHUNK,
                                  img_convert_fill, c);
     ImgPipeItem *item;
-    int64_t copied = 0;
+    int64_t copied = 0, start = g_get_monotonic_time();
     int ret = 0;
 
     while ((item = img_pipe_get(pipe))) {
+        img_convert_throttle(c, start, copied);
         ret = img_convert_put(c, item);
         copied += item->bytes;
         img_pipe_put(pipe, item);
@@ -570,7 +616,7 @@ static void img_convert_parse(ImgConvert *c, int argc, char **argv)
     uint64_t sval;
     int opt;
 
-    while ((opt = getopt_long(argc, argv, ":hf:O:B:F:Cco:l:S:pt:T:qnm:WrU",
+    while ((opt = getopt_long(argc, argv, ":hf:O:B:F:Cco:l:S:pt:T:qnm:Wr:U",
                               long_options, NULL)) != -1) {
         switch (opt) {
         case 'f': c->src_fmt = optarg; break;
@@ -597,7 +643,13 @@ static void img_convert_parse(ImgConvert *c, int argc, char **argv)
                 exit(EXIT_FAILURE);
             }
             break;
-        case 'C': case 'r':
+        case 'r':
+            c->rate_limit = img_cvtnum("rate limit", optarg);
+            if (c->rate_limit < 0) {
+                exit(EXIT_FAILURE);
+            }
+            break;
+        case 'C':
             break;
         case 'o': {
             char *joined = c->options ?
@@ -620,7 +672,7 @@ static void img_convert_parse(ImgConvert *c, int argc, char **argv)
         case OPTION_IMAGE_OPTS: c->image_opts = true; break;
         case OPTION_TARGET_IMAGE_OPTS: c->target_image_opts = true; break;
         case OPTION_TARGET_IS_ZERO: c->target_is_zero = true; break;
-        case OPTION_SALVAGE: break;
+        case OPTION_SALVAGE: c->salvage = true; break;
         case OPTION_BITMAPS: c->bitmaps = true; break;
         case OPTION_SKIP_BROKEN: c->skip_broken_bitmaps = true; break;
         default:
