@@ -105,6 +105,8 @@ typedef struct Qcow2AmendFormat {
     bool lazy;
     int refcount_order;
     uint64_t size;
+    const char *data_file;      /* new data file name ("" drops it), or NULL */
+    bool data_file_raw;
 } Qcow2AmendFormat;
 
 /* Parse the format options as 7.2's option loop does (its errors come
@@ -243,23 +245,38 @@ static int amend_encryption(BlockDriverState *bs, QObject *opts, bool force,
     return ret;
 }
 
+/*
+ * data_file renames the external data file (an empty name drops the name
+ * from the header); data_file_raw can only be switched off, as in 7.2.
+ */
+static int plan_data_file(BlockDriverState *bs, const QObject *opts,
+                          Qcow2AmendFormat *f, Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+
+    f->data_file = qdict_get_str(opts, "data_file");
+    if (f->data_file && !qcow2_has_data_file(s)) {
+        error_setg(errp, "data-file can only be set for images that use an "
+                   "external data file");
+        return -EINVAL;
+    }
+    f->data_file_raw = qopts_get_bool(opts, "data_file_raw",
+                                      qcow2_data_file_is_raw(s));
+    if (f->data_file_raw && !qcow2_data_file_is_raw(s)) {
+        error_setg(errp, "data-file-raw cannot be set on existing images");
+        return -EINVAL;
+    }
+    return 0;
+}
+
 /* Check the options, in 7.2's order, before anything changes. */
 static int amend_check(BlockDriverState *bs, const QObject *opts,
                        Qcow2AmendFormat *f, bool *update, Error **errp)
 {
     int ret = check_encrypt_options(bs, opts, update, errp);
 
-    for (const QDictEntry *e = qdict_first(opts); ret >= 0 && e;
-         e = qdict_next(opts, e)) {
-        const char *key = qdict_entry_key(e);
-
-        if (g_str_has_prefix(key, "data_file")) {
-            error_setg(errp, "Changing the qcow2 option '%s' with amend is "
-                       "not supported yet", key);
-            ret = -ENOTSUP;
-        }
-    }
-    return ret < 0 ? ret : plan_format_options(bs, opts, f, errp);
+    ret = ret < 0 ? ret : plan_format_options(bs, opts, f, errp);
+    return ret < 0 ? ret : plan_data_file(bs, opts, f, errp);
 }
 
 /*
@@ -288,6 +305,13 @@ int qcow2_amend_options(BlockDriverState *bs, QObject *opts, bool force,
         ret = amend_encryption(bs, opts, force, errp);
     }
     ret = ret < 0 ? ret : amend_refcount_width(bs, &f, errp);
+    if (ret >= 0 && f.data_file) {
+        g_free(s->image_data_file);
+        s->image_data_file = f.data_file[0] ? g_strdup(f.data_file) : NULL;
+    }
+    if (ret >= 0 && !f.data_file_raw) {
+        s->autoclear_features &= ~QCOW2_AUTOCLEAR_DATA_FILE_RAW;
+    }
     if (ret >= 0) {
         ret = qcow2_update_header(bs);
         if (ret < 0) {
