@@ -13,6 +13,7 @@ struct BlockDriverState {
     void *opaque;               /* the driver's state, drv->instance_size */
     int open_flags;             /* BDRV_O_* */
     bool read_only;
+    bool ejected;               /* found corrupt: requests fail ENOMEDIUM */
     bool encrypted;             /* data needs a key (info "encrypted: yes") */
     bool probed;                /* the format was guessed, not given */
     int refcnt;

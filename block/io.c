@@ -14,6 +14,10 @@ static int bdrv_check_request(BlockDriverState *bs, int64_t offset,
 {
     int64_t len;
 
+    /* 7.2 detaches a node it marked corrupt: "No medium found". */
+    if (bs->ejected) {
+        return -ENOMEDIUM;
+    }
     if (offset < 0 || bytes < 0 || offset > INT64_MAX - bytes) {
         return -EIO;
     }
@@ -253,7 +257,7 @@ int bdrv_flush(BlockDriverState *bs)
 {
     int ret = 0;
 
-    if (!bs || bs->read_only) {
+    if (!bs || bs->read_only || bs->ejected) {
         return 0;
     }
     if (bs->drv->bdrv_flush) {

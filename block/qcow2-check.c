@@ -201,7 +201,7 @@ static int check_overlap(BlockDriverState *bs, Qcow2Imrt *t, int ign,
                                    s->refcount_table[i] &
                                    QCOW2_REFT_OFFSET_MASK);
     }
-    return qcow2_signal_corruption(bs);
+    return qcow2_signal_corruption(bs, NULL);
 }
 
 int qcow2_pre_write_overlap_check(BlockDriverState *bs, int ign,
@@ -213,12 +213,8 @@ int qcow2_pre_write_overlap_check(BlockDriverState *bs, int ign,
     if (!what) {
         return 0;
     }
-    if (!(s->incompatible_features & QCOW2_INCOMPAT_CORRUPT)) {
-        check_report("qcow2: Marking image as corrupt: Preventing invalid "
-                     "write on metadata (overlaps with %s); further "
-                     "corruption events will be suppressed", what);
-    }
-    return qcow2_signal_corruption(bs);
+    return qcow2_signal_corruption(bs, "Preventing invalid write on "
+                                   "metadata (overlaps with %s)", what);
 }
 
 int qcow2_write_run_checked(BlockDriverState *bs, Qcow2WriteRun *run,
@@ -843,14 +839,9 @@ static int check_get_refcount(BlockDriverState *bs, int64_t cluster,
     if (index < s->refcount_table_size) {
         block = s->refcount_table[index] & QCOW2_REFT_OFFSET_MASK;
         if (qcow2_offset_into_cluster(s, block) && !*signaled) {
-            bool fatal = (s->flags & BDRV_O_RDWR);
-
-            check_report("qcow2: %s: Refblock offset %#" PRIx64 " unaligned "
-                         "(reftable index: %#" PRIx64 "); further %s"
-                         "corruption events will be suppressed",
-                         fatal ? "Marking image as corrupt"
-                               : "Image is corrupt",
-                         block, index, fatal ? "" : "non-fatal ");
+            (void)qcow2_signal_corruption(bs, "Refblock offset %#" PRIx64
+                                          " unaligned (reftable index: %#"
+                                          PRIx64 ")", block, index);
             *signaled = true;
         }
     }

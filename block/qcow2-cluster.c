@@ -114,7 +114,9 @@ static int64_t l2_table_offset(BlockDriverState *bs, uint64_t l1_index)
     }
     offset = s->l1_table[l1_index] & QCOW2_L1E_OFFSET_MASK;
     if (qcow2_offset_into_cluster(s, offset)) {
-        return qcow2_signal_corruption(bs);
+        return qcow2_signal_corruption(bs, "L2 table offset %#" PRIx64
+                                       " unaligned (L1 index: %#" PRIx64
+                                       ")", offset, l1_index);
     }
     return offset;
 }
@@ -137,7 +139,8 @@ static int l2_allocate(BlockDriverState *bs, int l1_index)
         return l2_offset;
     }
     if (0 == l2_offset) {
-        return qcow2_signal_corruption(bs);
+        return qcow2_signal_corruption(bs, "Preventing invalid allocation "
+                                       "of L2 table at offset 0");
     }
     ret = qcow2_cache_flush(bs, s->refcount_block_cache);
     if (ret >= 0) {
@@ -256,12 +259,18 @@ static uint64_t count_contiguous_subclusters(const BDRVQcow2State *s,
 }
 
 /* Check the host cluster of a mapped entry.  Returns: 0 or -EIO. */
-static int check_host_cluster(BlockDriverState *bs, uint64_t l2_entry)
+static int check_host_cluster(BlockDriverState *bs, uint64_t l2_entry,
+                              uint64_t guest_offset)
 {
     BDRVQcow2State *s = bs->opaque;
+    uint64_t host = l2_entry & QCOW2_L2E_OFFSET_MASK;
 
-    if (qcow2_offset_into_cluster(s, l2_entry & QCOW2_L2E_OFFSET_MASK)) {
-        return qcow2_signal_corruption(bs);
+    if (qcow2_offset_into_cluster(s, host)) {
+        return qcow2_signal_corruption(bs, "%s cluster offset %#" PRIx64
+                                       " unaligned (guest offset: %#" PRIx64
+                                       ")", (l2_entry & QCOW2_OFLAG_ZERO)
+                                       ? "Preallocated zero" : "Data",
+                                       host, guest_offset);
     }
     return 0;
 }
@@ -295,11 +304,22 @@ int qcow2_get_host_offset(BlockDriverState *bs, uint64_t offset,
     entry = qcow2_l2_get_entry(s, l2, l2_index);
     *type = qcow2_get_subcluster_type(s, entry, qcow2_l2_get_bitmap(s, l2,
                                       l2_index), sc_index);
-    if (QCOW2_SUBCLUSTER_INVALID == *type ||
-        (QCOW2_SUBCLUSTER_COMPRESSED != *type &&
-         qcow2_offset_into_cluster(s, entry & QCOW2_L2E_OFFSET_MASK))) {
+    if (QCOW2_SUBCLUSTER_INVALID == *type) {
         qcow2_cache_put(s->l2_table_cache, (void **)&l2);
-        return qcow2_signal_corruption(bs);
+        return qcow2_signal_corruption(bs, "Invalid cluster entry found  "
+                                       "(L2 offset: %#" PRIx64 ", L2 index: "
+                                       "%#x)", (uint64_t)l2_offset,
+                                       l2_index);
+    }
+    if (QCOW2_SUBCLUSTER_COMPRESSED != *type &&
+        qcow2_offset_into_cluster(s, entry & QCOW2_L2E_OFFSET_MASK)) {
+        uint64_t host = entry & QCOW2_L2E_OFFSET_MASK;
+
+        qcow2_cache_put(s->l2_table_cache, (void **)&l2);
+        return qcow2_signal_corruption(bs, "Cluster allocation offset %#"
+                                       PRIx64 " unaligned (L2 offset: %#"
+                                       PRIx64 ", L2 index: %#x)", host,
+                                       (uint64_t)l2_offset, l2_index);
     }
     if (QCOW2_SUBCLUSTER_COMPRESSED == *type) {
         /* Compressed clusters are handled one at a time. */
@@ -479,7 +499,9 @@ static int plan_cow(BlockDriverState *bs, const uint64_t *l2, int l2_index,
         if (QCOW2_SUBCLUSTER_INVALID ==
             qcow2_get_subcluster_type(s, e, qcow2_l2_get_bitmap(s, l2,
                                       l2_index + i), 0)) {
-            return qcow2_signal_corruption(bs);
+            return qcow2_signal_corruption(bs, "Invalid cluster entry found "
+                                           " (guest offset: %#" PRIx64 ")",
+                                           run->guest_offset);
         }
     }
     if (run->keep_old && write_needs_no_link(s, l2, l2_index, start_to,
@@ -546,7 +568,7 @@ int qcow2_alloc_host_offset(BlockDriverState *bs, uint64_t offset,
     run->nb_clusters = count_write_clusters(s, l2, l2_index, nb_clusters,
                                             !run->keep_old);
     if (run->keep_old) {
-        ret = check_host_cluster(bs, entry);
+        ret = check_host_cluster(bs, entry, offset);
         alloc = entry & QCOW2_L2E_OFFSET_MASK;
     } else if (qcow2_has_data_file(s)) {
         /* The data file mirrors the guest layout. */

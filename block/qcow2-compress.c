@@ -98,7 +98,9 @@ static int64_t alloc_bytes(BlockDriverState *bs, uint64_t size)
             return new_cluster;
         }
         if (0 == new_cluster) {
-            return qcow2_signal_corruption(bs);
+            return qcow2_signal_corruption(bs, "Preventing invalid "
+                                           "allocation of compressed "
+                                           "cluster at offset 0");
         }
         if (offset && ROUND_UP(offset, s->cluster_size) ==
                       (uint64_t)new_cluster) {

@@ -127,7 +127,9 @@ static int64_t refcount_block_offset(BlockDriverState *bs, uint64_t i)
     }
     offset = s->refcount_table[i] & QCOW2_REFT_OFFSET_MASK;
     if (qcow2_offset_into_cluster(s, offset)) {
-        return qcow2_signal_corruption(bs);
+        return qcow2_signal_corruption(bs, "Refblock offset %#" PRIx64
+                                       " unaligned (reftable index: %#"
+                                       PRIx64 ")", offset, i);
     }
     return offset;
 }
@@ -293,7 +295,8 @@ static int refcount_block_get_alloc(BlockDriverState *bs,
         return new_block;
     }
     if (0 == new_block) {
-        return qcow2_signal_corruption(bs);
+        return qcow2_signal_corruption(bs, "Preventing invalid allocation "
+                                       "of refcount block at offset 0");
     }
     bdrv_debug_event(bs->file, BLKDBG_REFBLOCK_ALLOC_WRITE);
     ret = refcount_block_create(bs, new_block, cluster_index, block);
@@ -537,7 +540,8 @@ void qcow2_free_any_cluster(BlockDriverState *bs, uint64_t l2_entry,
         }
         if (qcow2_offset_into_cluster(s, offset)) {
             /* Freeing a misaligned cluster would hit its neighbour. */
-            qcow2_signal_corruption(bs);
+            qcow2_signal_corruption(bs, "Cannot free unaligned cluster %#"
+                                    PRIx64, offset);
             break;
         }
         qcow2_free_clusters(bs, offset, s->cluster_size, type);
@@ -674,7 +678,9 @@ static int refcount_area_fill_block(BlockDriverState *bs,
             if (qcow2_refblock_get(block, j, s->refcount_order)) {
                 /* The caller promised free space here. */
                 qcow2_cache_put(s->refcount_block_cache, &block);
-                return qcow2_signal_corruption(bs);
+                return qcow2_signal_corruption(bs, "Preventing invalid "
+                                               "allocation of refcount "
+                                               "structures");
             }
             qcow2_refblock_set(block, j, s->refcount_order, 1);
         }
@@ -869,5 +875,6 @@ int64_t qcow2_get_last_cluster(BlockDriverState *bs, int64_t size)
             return i;
         }
     }
-    return qcow2_signal_corruption(bs);
+    return qcow2_signal_corruption(bs, "No refcount for any cluster of "
+                                   "the image");
 }

@@ -365,7 +365,9 @@ static int l1_refcount_adjust(BlockDriverState *bs, uint64_t *l1,
             continue;
         }
         if (qcow2_offset_into_cluster(s, l2_offset)) {
-            return qcow2_signal_corruption(bs);
+            return qcow2_signal_corruption(bs, "L2 table offset %#" PRIx64
+                                           " unaligned (L1 index: %#"
+                                           PRIx32 ")", l2_offset, i);
         }
         ret = l2_table_adjust(bs, l2_offset, addend);
         if (ret >= 0 && addend) {

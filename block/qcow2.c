@@ -699,15 +699,34 @@ int qcow2_mark_clean(BlockDriverState *bs)
     return qcow2_update_header(bs);
 }
 
-int qcow2_signal_corruption(BlockDriverState *bs)
+int qcow2_signal_corruption(BlockDriverState *bs, const char *fmt, ...)
 {
     BDRVQcow2State *s = bs->opaque;
+    bool fatal = (s->flags & BDRV_O_RDWR) && !(s->flags & BDRV_O_NO_IO);
+    bool quiet = s->signaled_corruption &&
+                 (!fatal ||
+                  (s->incompatible_features & QCOW2_INCOMPAT_CORRUPT));
 
-    if ((s->flags & BDRV_O_RDWR) && !(s->flags & BDRV_O_NO_IO) &&
-        !(s->incompatible_features & QCOW2_INCOMPAT_CORRUPT)) {
+    /* Like check's findings, 7.2 prints this from the driver. */
+    if (fmt && !quiet) {
+        g_autofree char *msg = NULL;
+        va_list ap;
+
+        va_start(ap, fmt);
+        msg = g_strdup_vprintf(fmt, ap);
+        va_end(ap);
+        fprintf(stderr, fatal
+                ? "qcow2: Marking image as corrupt: %s; further corruption "
+                  "events will be suppressed\n"
+                : "qcow2: Image is corrupt: %s; further non-fatal "
+                  "corruption events will be suppressed\n", msg);
+    }
+    s->signaled_corruption = true;
+    if (fatal && !(s->incompatible_features & QCOW2_INCOMPAT_CORRUPT)) {
         s->incompatible_features |= QCOW2_INCOMPAT_CORRUPT;
         /* Best effort: the in-memory bit already stops further writes. */
         (void)qcow2_update_header(bs);
+        bs->ejected = true;
     }
     return -EIO;
 }
@@ -1201,7 +1220,7 @@ static void qcow2_close(BlockDriverState *bs)
     /* After a failed open nothing may be written: a dirty image must
      * stay dirty. */
     if (s->opened && (s->flags & BDRV_O_RDWR) &&
-        !(s->flags & BDRV_O_NO_IO)) {
+        !(s->flags & BDRV_O_NO_IO) && !bs->ejected) {
         Error *err = NULL;
 
         /* A failure loses the bitmaps (in use on disk), as with 7.2. */

@@ -389,6 +389,7 @@ typedef struct BDRVQcow2State {
     /* Where guest data clusters live: bs->file, or the external data
      * file of an image with QCOW2_INCOMPAT_DATA_FILE (its own child). */
     BdrvChild *data_file;
+    bool signaled_corruption;           /* the corruption line was printed */
     QObject *data_file_opts;            /* "data-file.*" until opened */
     char *data_file_ref;                /* "data-file" as a node name */
     bool has_bitmaps_ext;
@@ -656,12 +657,16 @@ int qcow2_pwrite_sync(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
 /*
  * qcow2_signal_corruption:
  * @bs: the node whose metadata is inconsistent
+ * @fmt: what was found, in 7.2's words, or NULL when the caller reported it
  *
  * Set the corrupt bit (when the image is writable) so that no further
- * writes can make things worse, as QEMU does.
+ * writes can make things worse, and say so on stderr once, as QEMU 7.2
+ * does ("qcow2: Marking image as corrupt: ...", or "qcow2: Image is
+ * corrupt: ..." when the image is only read).
  * Returns: -EIO, for the caller to pass up.
  */
-int qcow2_signal_corruption(BlockDriverState *bs);
+int qcow2_signal_corruption(BlockDriverState *bs, const char *fmt, ...)
+    G_GNUC_PRINTF(2, 3);
 
 /* ------------------------------------------------------------------ */
 /* qcow2-cache.c: L2 table and refcount block caches                   */
