@@ -668,6 +668,16 @@ int qcow2_pwrite_sync(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
 int qcow2_signal_corruption(BlockDriverState *bs, const char *fmt, ...)
     G_GNUC_PRINTF(2, 3);
 
+/*
+ * qcow2_take_options (qcow2-options.c):
+ * @options: the node's options; the ones qcow2 consumes are removed
+ * @flags: BDRV_O_* of the open
+ * Parse, check against the header and apply the runtime options.
+ * Returns: 0, or -errno with @errp set.
+ */
+int qcow2_take_options(BlockDriverState *bs, QObject *options, int flags,
+                       Error **errp);
+
 /* ------------------------------------------------------------------ */
 /* qcow2-cache.c: L2 table and refcount block caches                   */
 /* ------------------------------------------------------------------ */
