@@ -50,19 +50,8 @@ missing()
     echo "make-corpus: $1 missing, skipping its bases" >&2
 }
 
-# retry CMD...: 7.2's PBKDF2 calibration sometimes fails with "Unable to
-# get accurate CPU usage"; retry those runs only.
-retry()
-{
-    local n=0
-    until "$@" > /dev/null 2> "$work/err"; do
-        n=$((n + 1))
-        if [ $n -ge 20 ] || ! grep -q 'accurate CPU usage' "$work/err"; then
-            cat "$work/err" >&2
-            return 1
-        fi
-    done
-}
+# retry CMD...: see tests/ref-retry.sh.
+. "$here/../ref-retry.sh"
 
 # write_data DRIVER-OPTS: 4 KiB of 0xa5 at guest offset 0.
 write_data()

@@ -68,19 +68,8 @@ luks_seeds()
     fi
 }
 
-# retry CMD...: 7.2's PBKDF2 calibration sometimes fails with "Unable to
-# get accurate CPU usage"; retry those runs only.
-retry()
-{
-    local n=0
-    until "$@" > /dev/null 2> "$work/err"; do
-        n=$((n + 1))
-        if [ $n -ge 20 ] || ! grep -q 'accurate CPU usage' "$work/err"; then
-            cat "$work/err" >&2
-            return 1
-        fi
-    done
-}
+# retry CMD...: see tests/ref-retry.sh.
+. "$here/../ref-retry.sh"
 
 # json_seeds IMAGE NAME [IMAGE-OPTS]: the reference's JSON about IMAGE.
 json_seeds()
