@@ -593,6 +593,30 @@ int qcow2_alloc_host_offset(BlockDriverState *bs, uint64_t offset,
     return ret;
 }
 
+/*
+ * Free the clusters the L2 entries @old (@nb of them) pointed to, after
+ * the L2 table that no longer points to them is written: a freed cluster
+ * may be reused (and written) at once, and a crash must not find the old
+ * entry on disk pointing at someone else's data.
+ */
+static int free_unlinked_clusters(BlockDriverState *bs, const uint64_t *old,
+                                  int nb, Qcow2DiscardType type)
+{
+    BDRVQcow2State *s = bs->opaque;
+
+    /*
+     * A failed write-back leaves the table dirty, to be reported at the
+     * next flush; the clusters are freed anyway, as 7.2 frees them.
+     */
+    if (nb) {
+        (void)qcow2_cache_write(bs, s->l2_table_cache);
+    }
+    for (int i = 0; i < nb; i++) {
+        qcow2_free_any_cluster(bs, old[i], type);
+    }
+    return 0;
+}
+
 /* The new allocation bitmap of cluster @i of @run. */
 static uint64_t link_bitmap(const BDRVQcow2State *s, const Qcow2WriteRun *run,
                             int i, uint64_t bitmap)
@@ -659,10 +683,7 @@ int qcow2_link_l2(BlockDriverState *bs, const Qcow2WriteRun *run)
         }
     }
     qcow2_cache_put(s->l2_table_cache, (void **)&l2);
-    for (int i = 0; i < nb_old; i++) {
-        qcow2_free_any_cluster(bs, old[i], QCOW2_DISCARD_NEVER);
-    }
-    return 0;
+    return free_unlinked_clusters(bs, old, nb_old, QCOW2_DISCARD_NEVER);
 }
 
 int qcow2_prepare_compressed(BlockDriverState *bs, uint64_t offset)
@@ -877,14 +898,16 @@ static int l2_update_clusters(BlockDriverState *bs, uint64_t offset,
                               Qcow2DiscardType type, bool full_discard)
 {
     BDRVQcow2State *s = bs->opaque;
+    g_autofree uint64_t *freed = NULL;
     uint64_t *l2;
-    int l2_index, ret;
+    int l2_index, nb_freed = 0, ret;
 
     ret = get_cluster_table(bs, offset, &l2, &l2_index);
     if (ret < 0) {
         return ret;
     }
     nb_clusters = MIN(nb_clusters, (int)(s->l2_size - l2_index));
+    freed = g_new(uint64_t, nb_clusters);
     for (int i = 0; i < nb_clusters; i++) {
         uint64_t old = qcow2_l2_get_entry(s, l2, l2_index + i);
         uint64_t old_bitmap = qcow2_l2_get_bitmap(s, l2, l2_index + i);
@@ -906,11 +929,12 @@ static int l2_update_clusters(BlockDriverState *bs, uint64_t offset,
             qcow2_l2_set_bitmap(s, l2, l2_index + i, bitmap);
         }
         if (free_old) {
-            qcow2_free_any_cluster(bs, old, type);
+            freed[nb_freed++] = old;
         }
     }
     qcow2_cache_put(s->l2_table_cache, (void **)&l2);
-    return nb_clusters;
+    ret = free_unlinked_clusters(bs, freed, nb_freed, type);
+    return ret < 0 ? ret : nb_clusters;
 }
 
 /* Mark @nb_subclusters from guest @offset (one cluster) as zero. */
