@@ -154,8 +154,10 @@ static const char *ol_find(const BDRVQcow2State *s, int ign, uint64_t start,
             return "active L2 table";
         }
     }
+    /* Entries past the last non-zero one are empty: no need to look. */
     for (uint32_t i = 0; !(ign & OL_REFCOUNT_BLOCK) &&
-                         i < s->refcount_table_size; i++) {
+                         i < s->refcount_table_size &&
+                         i <= s->max_refcount_table_index; i++) {
         uint64_t block = s->refcount_table[i] & QCOW2_REFT_OFFSET_MASK;
 
         if (ol_hit(start, bytes, block, block ? s->cluster_size : 0)) {
