@@ -42,6 +42,103 @@ static void qcow2_encrypt_into(BDRVQcow2State *s, uint64_t host_offset,
     qcrypto_block_encrypt_into(s->crypto, iv_offset, in, out, len);
 }
 
+/*
+ * Encrypted requests at least this long are pipelined: the crypto workers
+ * encrypt (or decrypt) piece by piece while this thread writes (or reads)
+ * the pieces next to them, so crypto and I/O run on different CPUs.
+ */
+#define QCOW2_CRYPT_PIPE_MIN (256 * 1024)
+#define QCOW2_CRYPT_PIECE (128 * 1024)
+
+static bool qcow2_crypt_pipelined(BDRVQcow2State *s, uint64_t bytes)
+{
+    return bytes >= QCOW2_CRYPT_PIPE_MIN &&
+           qcrypto_block_batch_is_parallel(s->crypto);
+}
+
+/* Queue [@pos, +@len) of a batch whose data starts at these offsets. */
+static void qcow2_crypt_add(BDRVQcow2State *s, QCryptoBlockBatch *batch,
+                            uint64_t host_offset, uint64_t guest_offset,
+                            const uint8_t *in, uint8_t *out, size_t len)
+{
+    uint64_t iv_offset = QCOW2_CRYPT_AES == s->crypt_method_header
+                         ? guest_offset : host_offset;
+
+    qcrypto_block_batch_add(batch, iv_offset, in, out, len);
+}
+
+/*
+ * Read [@host_offset, +@bytes) into @buf and decrypt it, each piece's
+ * decryption running while the next piece is read.
+ */
+static int read_decrypt_pipelined(BlockDriverState *bs, uint64_t host_offset,
+                                  uint64_t guest_offset, uint8_t *buf,
+                                  uint64_t bytes)
+{
+    BDRVQcow2State *s = bs->opaque;
+    QCryptoBlockBatch *batch = qcrypto_block_batch_new(
+        s->crypto, false, DIV_ROUND_UP(bytes, QCOW2_CRYPT_PIECE));
+    uint64_t pos, n;
+    int ret = 0;
+
+    for (pos = 0; pos < bytes; pos += n) {
+        n = MIN(QCOW2_CRYPT_PIECE, bytes - pos);
+        ret = bdrv_pread(s->data_file, host_offset + pos, n, buf + pos, 0);
+        if (ret < 0) {
+            break;
+        }
+        qcow2_crypt_add(s, batch, host_offset + pos, guest_offset + pos,
+                        buf + pos, buf + pos, n);
+    }
+    qcrypto_block_batch_free(batch);
+    return ret;
+}
+
+/*
+ * Encrypt @data (whole sectors in every element) into @buf and write it
+ * at @host_start, each piece as soon as it is encrypted.
+ */
+static int write_encrypted_pipelined(BlockDriverState *bs,
+                                     uint64_t host_start,
+                                     uint64_t guest_start,
+                                     QEMUIOVector *data, uint8_t *buf)
+{
+    BDRVQcow2State *s = bs->opaque;
+    QCryptoBlockBatch *batch;
+    unsigned int npieces = 0, k;
+    g_autofree uint32_t *lens = NULL;
+    uint64_t pos = 0;
+    int ret = 0;
+
+    for (int i = 0; i < data->niov; i++) {
+        npieces += DIV_ROUND_UP(data->iov[i].iov_len, QCOW2_CRYPT_PIECE);
+    }
+    batch = qcrypto_block_batch_new(s->crypto, true, npieces);
+    lens = g_new(uint32_t, npieces);
+    k = 0;
+    for (int i = 0; i < data->niov; i++) {
+        const uint8_t *in = data->iov[i].iov_base;
+        size_t len = data->iov[i].iov_len;
+
+        for (size_t o = 0; o < len; o += lens[k++]) {
+            lens[k] = MIN(QCOW2_CRYPT_PIECE, len - o);
+            qcow2_crypt_add(s, batch, host_start + pos, guest_start + pos,
+                            in + o, buf + pos, lens[k]);
+            pos += lens[k];
+        }
+    }
+    pos = 0;
+    for (k = 0; k < npieces && ret >= 0; k++) {
+        qcrypto_block_batch_wait(batch, k);
+        ret = bdrv_pwrite(s->data_file, host_start + pos, lens[k], buf + pos,
+                          0);
+        pos += lens[k];
+    }
+    /* On an error the pieces still queued are finished, then dropped. */
+    qcrypto_block_batch_free(batch);
+    return ret;
+}
+
 /* A view of @bytes of @qiov from byte @skip (free with destroy). */
 static void qiov_slice(QEMUIOVector *dst, QEMUIOVector *qiov, uint64_t skip,
                        uint64_t bytes)
@@ -167,6 +264,12 @@ static int read_normal(BlockDriverState *bs, uint64_t host_offset,
     bdrv_debug_event(bs->file, BLKDBG_READ_AIO);
     qiov_slice(&part, qiov, skip, bytes);
     /* One contiguous destination: read and decrypt it in place. */
+    if (s->crypto && 1 == part.niov && qcow2_crypt_pipelined(s, bytes)) {
+        ret = read_decrypt_pipelined(bs, host_offset, offset,
+                                     part.iov[0].iov_base, bytes);
+        qemu_iovec_destroy(&part);
+        return ret;
+    }
     if (!s->crypto || 1 == part.niov) {
         ret = bdrv_preadv(s->data_file, host_offset, bytes, &part, 0);
         if (ret >= 0 && s->crypto) {
@@ -292,6 +395,9 @@ static int write_run_encrypted(BlockDriverState *bs, const Qcow2WriteRun *r,
     if (i < pieces->niov) {
         qemu_iovec_to_buf(pieces, 0, buf, len);
         qcow2_crypt(s, host_start, guest_start, buf, len, true);
+    } else if (qcow2_crypt_pipelined(s, len)) {
+        return write_encrypted_pipelined(bs, host_start, guest_start, pieces,
+                                         buf);
     } else {
         for (i = 0; i < pieces->niov; i++) {
             size_t n = pieces->iov[i].iov_len;

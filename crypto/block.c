@@ -356,7 +356,10 @@ typedef struct QCryptoBlockJob {
     unsigned int pending;           /* under the pool lock */
 } QCryptoBlockJob;
 
-/* A chunk handed to a worker; lives on the requesting caller's stack. */
+/*
+ * A chunk handed to a worker; lives with the requesting caller (its stack
+ * or its batch) until the chunk is done.
+ */
 typedef struct QCryptoBlockTask {
     QCryptoBlockJob *job;
     uint64_t sector;
@@ -364,6 +367,7 @@ typedef struct QCryptoBlockTask {
     uint8_t *buf;                   /* the output; may equal @in */
     size_t len;
     bool encrypt;
+    bool done;                      /* under the pool lock */
     struct QCryptoBlockTask *next;
 } QCryptoBlockTask;
 
@@ -378,7 +382,7 @@ struct QCryptoBlockPool {
     GMutex lock;
     GCond lane_cond;                /* a lane was returned */
     GCond task_cond;                /* a task was queued, or stopping */
-    GCond done_cond;                /* some job's last chunk finished */
+    GCond done_cond;                /* a chunk finished */
     QCryptoBlockLane lanes[QCRYPTO_BLOCK_MAX_LANES];
     unsigned int nlanes;
     QCryptoBlockLane *free_lanes;
@@ -458,10 +462,10 @@ static gpointer pool_worker(gpointer opaque)
 
         g_mutex_lock(&pool->lock);
         pool_put_lane_locked(pool, lane);
-        /* The caller may return once this reaches zero: touch no more. */
-        if (--task->job->pending == 0) {
-            g_cond_broadcast(&pool->done_cond);
-        }
+        /* The caller may go on once it sees this: touch no more. */
+        task->done = true;
+        task->job->pending--;
+        g_cond_broadcast(&pool->done_cond);
     }
     g_mutex_unlock(&pool->lock);
     return NULL;
@@ -494,6 +498,7 @@ static void pool_run_parallel(QCryptoBlockPool *pool, bool encrypt,
         task->buf = buf + done;
         task->len = MIN(chunk, len - done);
         task->encrypt = encrypt;
+        task->done = false;
         task->next = NULL;
         *pool->queue_tailp = task;
         pool->queue_tailp = &task->next;
@@ -510,6 +515,162 @@ static void pool_run_parallel(QCryptoBlockPool *pool, bool encrypt,
         g_cond_wait(&pool->done_cond, &pool->lock);
     }
     g_mutex_unlock(&pool->lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* Batches: crypto on the workers while the caller does the I/O         */
+/* ------------------------------------------------------------------ */
+
+struct QCryptoBlockBatch {
+    QCryptoBlockPool *pool;
+    uint64_t sector_size;
+    bool encrypt;
+    QCryptoBlockJob job;
+    unsigned int ntasks;
+    unsigned int max_tasks;
+    QCryptoBlockTask tasks[];
+};
+
+QCryptoBlockBatch *qcrypto_block_batch_new(QCryptoBlock *block, bool encrypt,
+                                           unsigned int max_pieces)
+{
+    QCryptoBlockBatch *batch;
+
+    assert(block->pool && max_pieces);
+    batch = g_malloc0(sizeof(*batch) + max_pieces * sizeof(batch->tasks[0]));
+    batch->pool = block->pool;
+    batch->sector_size = block->sector_size;
+    batch->encrypt = encrypt;
+    batch->max_tasks = max_pieces;
+    return batch;
+}
+
+bool qcrypto_block_batch_is_parallel(QCryptoBlock *block)
+{
+    return block->pool && block->pool->nthreads;
+}
+
+unsigned int qcrypto_block_batch_add(QCryptoBlockBatch *batch,
+                                     uint64_t offset, const uint8_t *in,
+                                     uint8_t *out, size_t len)
+{
+    QCryptoBlockPool *pool = batch->pool;
+    QCryptoBlockTask *task;
+
+    assert(batch->ntasks < batch->max_tasks);
+    assert(QEMU_IS_ALIGNED(offset, batch->sector_size));
+    assert(QEMU_IS_ALIGNED(len, batch->sector_size));
+    task = &batch->tasks[batch->ntasks];
+    *task = (QCryptoBlockTask) {
+        .job = &batch->job,
+        .sector = offset / batch->sector_size,
+        .in = in,
+        .buf = out,
+        .len = len,
+        .encrypt = batch->encrypt,
+    };
+    if (!pool->nthreads) {
+        /* No worker: the piece is done before the caller goes on. */
+        pool_run_one(pool, task->encrypt, task->sector, in, out, len);
+        task->done = true;
+        return batch->ntasks++;
+    }
+    g_mutex_lock(&pool->lock);
+    *pool->queue_tailp = task;
+    pool->queue_tailp = &task->next;
+    batch->job.pending++;
+    g_cond_signal(&pool->task_cond);
+    g_mutex_unlock(&pool->lock);
+    return batch->ntasks++;
+}
+
+/*
+ * Take @task off the queue if no worker has started it; called with the
+ * lock held.  Returns: whether it was still queued.
+ */
+static bool pool_unqueue_locked(QCryptoBlockPool *pool,
+                                QCryptoBlockTask *task)
+{
+    QCryptoBlockTask **pp;
+
+    for (pp = &pool->queue_head; *pp; pp = &(*pp)->next) {
+        if (*pp == task) {
+            *pp = task->next;
+            if (!*pp) {
+                pool->queue_tailp = pp;
+            }
+            return true;
+        }
+    }
+    return false;
+}
+
+void qcrypto_block_batch_wait(QCryptoBlockBatch *batch, unsigned int piece)
+{
+    QCryptoBlockPool *pool = batch->pool;
+    QCryptoBlockTask *task;
+
+    assert(piece < batch->ntasks);
+    task = &batch->tasks[piece];
+    if (!pool->nthreads) {
+        assert(task->done);
+        return;
+    }
+    g_mutex_lock(&pool->lock);
+    /*
+     * A piece no worker has begun is done here rather than waited for:
+     * the workers may be busy with earlier pieces or without a CPU.
+     */
+    if (!task->done && pool_unqueue_locked(pool, task)) {
+        g_mutex_unlock(&pool->lock);
+        pool_run_one(pool, task->encrypt, task->sector, task->in, task->buf,
+                     task->len);
+        g_mutex_lock(&pool->lock);
+        task->done = true;
+        batch->job.pending--;
+    }
+    while (!task->done) {
+        g_cond_wait(&pool->done_cond, &pool->lock);
+    }
+    g_mutex_unlock(&pool->lock);
+}
+
+void qcrypto_block_batch_free(QCryptoBlockBatch *batch)
+{
+    QCryptoBlockPool *pool;
+
+    if (!batch) {
+        return;
+    }
+    pool = batch->pool;
+    g_mutex_lock(&pool->lock);
+    /*
+     * Help: the workers take pieces from the front of the queue, this
+     * thread takes them from the back, so the batch ends sooner.
+     */
+    while (batch->job.pending) {
+        QCryptoBlockTask *task = NULL;
+
+        for (unsigned int i = batch->ntasks; i-- > 0;) {
+            if (!batch->tasks[i].done &&
+                pool_unqueue_locked(pool, &batch->tasks[i])) {
+                task = &batch->tasks[i];
+                break;
+            }
+        }
+        if (!task) {
+            g_cond_wait(&pool->done_cond, &pool->lock);
+            continue;
+        }
+        g_mutex_unlock(&pool->lock);
+        pool_run_one(pool, task->encrypt, task->sector, task->in, task->buf,
+                     task->len);
+        g_mutex_lock(&pool->lock);
+        task->done = true;
+        batch->job.pending--;
+    }
+    g_mutex_unlock(&pool->lock);
+    g_free(batch);
 }
 
 /* Stop the workers and free every context; accepts NULL. */

@@ -222,6 +222,65 @@ void qcrypto_block_decrypt(QCryptoBlock *block, uint64_t offset,
 void qcrypto_block_encrypt_into(QCryptoBlock *block, uint64_t offset,
                                 const uint8_t *in, uint8_t *out, size_t len);
 
+/*
+ * Batches overlap crypto with I/O: the caller queues the pieces of one
+ * request for the worker threads and does its I/O on each piece as soon
+ * as that piece is done (writing: encrypt, then write piece by piece) or
+ * while later pieces are still being read (reading: read a piece, queue
+ * its decryption, read the next).  Without workers each piece is done
+ * when it is added.  A batch is used by one thread.
+ */
+typedef struct QCryptoBlockBatch QCryptoBlockBatch;
+
+/*
+ * qcrypto_block_batch_is_parallel:
+ * Returns: whether @block has worker threads (else a batch gains nothing).
+ */
+bool qcrypto_block_batch_is_parallel(QCryptoBlock *block);
+
+/*
+ * qcrypto_block_batch_new:
+ * @block: an unlocked block
+ * @encrypt: whether the pieces are encrypted or decrypted
+ * @max_pieces: how many pieces will be added at most
+ *
+ * Returns: an empty batch; free it with qcrypto_block_batch_free().
+ */
+QCryptoBlockBatch *qcrypto_block_batch_new(QCryptoBlock *block, bool encrypt,
+                                           unsigned int max_pieces);
+
+/*
+ * qcrypto_block_batch_add:
+ * @batch: the batch
+ * @offset: numbers the sectors as for qcrypto_block_encrypt()
+ * @in: the input, which must stay untouched until the piece is done
+ * @out: the output (may equal @in; must not overlap it otherwise)
+ * @len: a multiple of the sector size (asserted)
+ *
+ * Queue a piece.  Returns: its index, for qcrypto_block_batch_wait().
+ */
+unsigned int qcrypto_block_batch_add(QCryptoBlockBatch *batch,
+                                     uint64_t offset, const uint8_t *in,
+                                     uint8_t *out, size_t len);
+
+/*
+ * qcrypto_block_batch_wait:
+ * @batch: the batch
+ * @piece: an index qcrypto_block_batch_add() returned
+ *
+ * Return once the piece is done (the caller does it if no worker has
+ * started it yet).
+ */
+void qcrypto_block_batch_wait(QCryptoBlockBatch *batch, unsigned int piece);
+
+/*
+ * qcrypto_block_batch_free:
+ * @batch: the batch, or NULL
+ *
+ * Wait for every piece and free the batch.
+ */
+void qcrypto_block_batch_free(QCryptoBlockBatch *batch);
+
 /* qcrypto_block_get_payload_offset: Returns: data start in bytes (LUKS:
  * the header area size; qcow: 0). */
 uint64_t qcrypto_block_get_payload_offset(QCryptoBlock *block);

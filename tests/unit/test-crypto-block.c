@@ -237,6 +237,82 @@ static void test_encrypt_concurrent(void)
     }
 }
 
+/*
+ * Batches give the same bytes as one call, whichever thread does which
+ * piece: pieces waited for in order (the writer's pattern), or only
+ * freed (the reader's: the caller takes pieces from the back), of
+ * uneven sizes, encrypting into another buffer or decrypting in place.
+ */
+static void batch_check(size_t len, size_t piece, bool wait_each)
+{
+    g_autofree uint8_t *plain = test_plaintext(len);
+    g_autofree uint8_t *expected = g_memdup2(plain, len);
+    g_autofree uint8_t *out = g_malloc0(len);
+    QCryptoBlockBatch *batch;
+    unsigned int n = 0, idx;
+    size_t off, step;
+
+    qcrypto_block_encrypt(shared_block, 512 * 9, expected, len);
+    batch = qcrypto_block_batch_new(shared_block, true,
+                                    DIV_ROUND_UP(len, 512));
+    for (off = 0; off < len; off += step, n++) {
+        /* Uneven pieces: every third one is a single sector. */
+        step = MIN(n % 3 == 2 ? 512 : piece, len - off);
+        idx = qcrypto_block_batch_add(batch, 512 * 9 + off, plain + off,
+                                      out + off, step);
+        g_assert_cmpuint(idx, ==, n);
+    }
+    if (wait_each) {
+        for (idx = 0; idx < n; idx++) {
+            qcrypto_block_batch_wait(batch, idx);
+        }
+    }
+    qcrypto_block_batch_free(batch);
+    g_assert_cmpmem(out, len, expected, len);
+
+    /* Decrypt in place, pieces added while earlier ones run. */
+    batch = qcrypto_block_batch_new(shared_block, false,
+                                    DIV_ROUND_UP(len, piece));
+    for (off = 0; off < len; off += piece) {
+        step = MIN(piece, len - off);
+        qcrypto_block_batch_add(batch, 512 * 9 + off, out + off, out + off,
+                                step);
+    }
+    qcrypto_block_batch_free(batch);
+    g_assert_cmpmem(out, len, plain, len);
+}
+
+static void test_batch(void)
+{
+    qcrypto_block_batch_free(NULL);
+    batch_check(512, 512, true);
+    batch_check(64 * 1024, 4096, true);
+    batch_check(2 * 1024 * 1024 + 1536, 128 * 1024, true);
+    batch_check(2 * 1024 * 1024 + 1536, 128 * 1024, false);
+    batch_check(3 * 1024 * 1024, 512 * 1024, false);
+}
+
+static gpointer batch_worker(gpointer opaque)
+{
+    for (int round = 0; round < 4; round++) {
+        batch_check(1024 * 1024, 64 * 1024, round % 2);
+    }
+    return NULL;
+}
+
+/* Batches from several threads share the workers. */
+static void test_batch_concurrent(void)
+{
+    GThread *threads[3];
+
+    for (size_t i = 0; i < G_N_ELEMENTS(threads); i++) {
+        threads[i] = g_thread_new("test", batch_worker, NULL);
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(threads); i++) {
+        g_thread_join(threads[i]);
+    }
+}
+
 /* ------------------------------------------------------------------ */
 /* Create errors and layouts                                           */
 /* ------------------------------------------------------------------ */
@@ -1229,6 +1305,9 @@ int main(int argc, char **argv)
                     test_encrypt_iv_numbering);
     g_test_add_func("/crypto/block/encrypt/concurrent",
                     test_encrypt_concurrent);
+    g_test_add_func("/crypto/block/encrypt/batch", test_batch);
+    g_test_add_func("/crypto/block/encrypt/batch-concurrent",
+                    test_batch_concurrent);
     g_test_add_func("/crypto/block/luks/options/help", test_options_help);
     g_test_add_func("/crypto/block/luks/options/parse", test_options_parse);
     g_test_add_func("/crypto/block/luks/options/bad-enum",
