@@ -6,6 +6,7 @@
 #include "qemu/osdep.h"
 
 #include "block/block_int.h"
+#include "block/crypto-io.h"
 #include "crypto/block.h"
 #include "qemu/cutils.h"
 
@@ -117,22 +118,18 @@ static int block_crypto_preadv(BlockDriverState *bs, int64_t offset,
 
     /* One contiguous destination: read and decrypt it in place. */
     if (1 == qiov->niov) {
-        int ret = bdrv_preadv(bs->file, payload + offset, bytes, qiov, 0);
-
-        if (ret >= 0) {
-            qcrypto_block_decrypt(s->block, offset, qiov->iov[0].iov_base,
-                                  bytes);
-        }
-        return ret;
+        return block_crypto_read_decrypt(bs->file, payload + offset, s->block,
+                                         offset, qiov->iov[0].iov_base,
+                                         bytes);
     }
     while (done < bytes) {
         int64_t n = MIN(bytes - done, BLOCK_CRYPTO_CHUNK);
-        int ret = bdrv_pread(bs->file, payload + offset + done, n,
-                             s->bounce, 0);
+        int ret = block_crypto_read_decrypt(bs->file, payload + offset + done,
+                                            s->block, offset + done,
+                                            s->bounce, n);
         if (ret < 0) {
             return ret;
         }
-        qcrypto_block_decrypt(s->block, offset + done, s->bounce, n);
         qemu_iovec_from_buf(qiov, done, s->bounce, n);
         done += n;
     }
@@ -145,23 +142,29 @@ static int block_crypto_pwritev(BlockDriverState *bs, int64_t offset,
 {
     BlockCrypto *s = bs->opaque;
     uint64_t payload = qcrypto_block_get_payload_offset(s->block);
+    uint64_t sector_size = qcrypto_block_get_sector_size(s->block);
     int64_t done = 0;
 
+    flags &= BDRV_REQ_FUA;
     while (done < bytes) {
         int64_t n = MIN(bytes - done, BLOCK_CRYPTO_CHUNK);
+        QEMUIOVector part;
         int ret;
 
-        if (1 == qiov->niov) {
-            /* Encrypt straight from the caller's buffer. */
-            qcrypto_block_encrypt_into(s->block, offset + done,
-                                       (uint8_t *)qiov->iov[0].iov_base +
-                                       done, s->bounce, n);
+        qemu_iovec_init(&part, qiov->niov);
+        qemu_iovec_concat(&part, qiov, done, n);
+        if (block_crypto_iov_is_whole_sectors(&part, sector_size)) {
+            /* Encrypt straight from the caller's buffers. */
+            ret = block_crypto_encrypt_write(bs->file, payload + offset + done,
+                                             s->block, offset + done, &part,
+                                             s->bounce, flags);
         } else {
-            qemu_iovec_to_buf(qiov, done, s->bounce, n);
+            qemu_iovec_to_buf(&part, 0, s->bounce, n);
             qcrypto_block_encrypt(s->block, offset + done, s->bounce, n);
+            ret = bdrv_pwrite(bs->file, payload + offset + done, n,
+                              s->bounce, flags);
         }
-        ret = bdrv_pwrite(bs->file, payload + offset + done, n, s->bounce,
-                          flags & BDRV_REQ_FUA);
+        qemu_iovec_destroy(&part);
         if (ret < 0) {
             return ret;
         }

@@ -8,6 +8,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "block/crypto-io.h"
 #include "block/qcow2.h"
 
 /*
@@ -16,127 +17,21 @@
  * existing images use), for the legacy AES scheme from the guest offset.
  * s->crypto is set up by qcow2-crypto.c when the image is opened.
  */
-static void qcow2_crypt(BDRVQcow2State *s, uint64_t host_offset,
-                        uint64_t guest_offset, uint8_t *buf, size_t len,
-                        bool encrypt)
+static uint64_t qcow2_iv_offset(BDRVQcow2State *s, uint64_t host_offset,
+                                uint64_t guest_offset)
 {
-    uint64_t iv_offset = QCOW2_CRYPT_AES == s->crypt_method_header
-                         ? guest_offset : host_offset;
+    return QCOW2_CRYPT_AES == s->crypt_method_header ? guest_offset
+                                                     : host_offset;
+}
 
+/* Encrypt @len bytes of @buf in place, numbered as qcow2_iv_offset(). */
+static void qcow2_encrypt(BDRVQcow2State *s, uint64_t host_offset,
+                          uint64_t guest_offset, uint8_t *buf, size_t len)
+{
     assert(s->crypto);
-    if (encrypt) {
-        qcrypto_block_encrypt(s->crypto, iv_offset, buf, len);
-    } else {
-        qcrypto_block_decrypt(s->crypto, iv_offset, buf, len);
-    }
-}
-
-/* Encrypt @len bytes of @in into @out, as qcow2_crypt() numbers them. */
-static void qcow2_encrypt_into(BDRVQcow2State *s, uint64_t host_offset,
-                               uint64_t guest_offset, const uint8_t *in,
-                               uint8_t *out, size_t len)
-{
-    uint64_t iv_offset = QCOW2_CRYPT_AES == s->crypt_method_header
-                         ? guest_offset : host_offset;
-
-    qcrypto_block_encrypt_into(s->crypto, iv_offset, in, out, len);
-}
-
-/*
- * Encrypted requests at least this long are pipelined: the crypto workers
- * encrypt (or decrypt) piece by piece while this thread writes (or reads)
- * the pieces next to them, so crypto and I/O run on different CPUs.
- */
-#define QCOW2_CRYPT_PIPE_MIN (256 * 1024)
-#define QCOW2_CRYPT_PIECE (128 * 1024)
-
-static bool qcow2_crypt_pipelined(BDRVQcow2State *s, uint64_t bytes)
-{
-    return bytes >= QCOW2_CRYPT_PIPE_MIN &&
-           qcrypto_block_batch_is_parallel(s->crypto);
-}
-
-/* Queue [@pos, +@len) of a batch whose data starts at these offsets. */
-static void qcow2_crypt_add(BDRVQcow2State *s, QCryptoBlockBatch *batch,
-                            uint64_t host_offset, uint64_t guest_offset,
-                            const uint8_t *in, uint8_t *out, size_t len)
-{
-    uint64_t iv_offset = QCOW2_CRYPT_AES == s->crypt_method_header
-                         ? guest_offset : host_offset;
-
-    qcrypto_block_batch_add(batch, iv_offset, in, out, len);
-}
-
-/*
- * Read [@host_offset, +@bytes) into @buf and decrypt it, each piece's
- * decryption running while the next piece is read.
- */
-static int read_decrypt_pipelined(BlockDriverState *bs, uint64_t host_offset,
-                                  uint64_t guest_offset, uint8_t *buf,
-                                  uint64_t bytes)
-{
-    BDRVQcow2State *s = bs->opaque;
-    QCryptoBlockBatch *batch = qcrypto_block_batch_new(
-        s->crypto, false, DIV_ROUND_UP(bytes, QCOW2_CRYPT_PIECE));
-    uint64_t pos, n;
-    int ret = 0;
-
-    for (pos = 0; pos < bytes; pos += n) {
-        n = MIN(QCOW2_CRYPT_PIECE, bytes - pos);
-        ret = bdrv_pread(s->data_file, host_offset + pos, n, buf + pos, 0);
-        if (ret < 0) {
-            break;
-        }
-        qcow2_crypt_add(s, batch, host_offset + pos, guest_offset + pos,
-                        buf + pos, buf + pos, n);
-    }
-    qcrypto_block_batch_free(batch);
-    return ret;
-}
-
-/*
- * Encrypt @data (whole sectors in every element) into @buf and write it
- * at @host_start, each piece as soon as it is encrypted.
- */
-static int write_encrypted_pipelined(BlockDriverState *bs,
-                                     uint64_t host_start,
-                                     uint64_t guest_start,
-                                     QEMUIOVector *data, uint8_t *buf)
-{
-    BDRVQcow2State *s = bs->opaque;
-    QCryptoBlockBatch *batch;
-    unsigned int npieces = 0, k;
-    g_autofree uint32_t *lens = NULL;
-    uint64_t pos = 0;
-    int ret = 0;
-
-    for (int i = 0; i < data->niov; i++) {
-        npieces += DIV_ROUND_UP(data->iov[i].iov_len, QCOW2_CRYPT_PIECE);
-    }
-    batch = qcrypto_block_batch_new(s->crypto, true, npieces);
-    lens = g_new(uint32_t, npieces);
-    k = 0;
-    for (int i = 0; i < data->niov; i++) {
-        const uint8_t *in = data->iov[i].iov_base;
-        size_t len = data->iov[i].iov_len;
-
-        for (size_t o = 0; o < len; o += lens[k++]) {
-            lens[k] = MIN(QCOW2_CRYPT_PIECE, len - o);
-            qcow2_crypt_add(s, batch, host_start + pos, guest_start + pos,
-                            in + o, buf + pos, lens[k]);
-            pos += lens[k];
-        }
-    }
-    pos = 0;
-    for (k = 0; k < npieces && ret >= 0; k++) {
-        qcrypto_block_batch_wait(batch, k);
-        ret = bdrv_pwrite(s->data_file, host_start + pos, lens[k], buf + pos,
-                          0);
-        pos += lens[k];
-    }
-    /* On an error the pieces still queued are finished, then dropped. */
-    qcrypto_block_batch_free(batch);
-    return ret;
+    qcrypto_block_encrypt(s->crypto, qcow2_iv_offset(s, host_offset,
+                                                     guest_offset),
+                          buf, len);
 }
 
 /* A view of @bytes of @qiov from byte @skip (free with destroy). */
@@ -264,18 +159,16 @@ static int read_normal(BlockDriverState *bs, uint64_t host_offset,
     bdrv_debug_event(bs->file, BLKDBG_READ_AIO);
     qiov_slice(&part, qiov, skip, bytes);
     /* One contiguous destination: read and decrypt it in place. */
-    if (s->crypto && 1 == part.niov && qcow2_crypt_pipelined(s, bytes)) {
-        ret = read_decrypt_pipelined(bs, host_offset, offset,
-                                     part.iov[0].iov_base, bytes);
+    if (!s->crypto) {
+        ret = bdrv_preadv(s->data_file, host_offset, bytes, &part, 0);
         qemu_iovec_destroy(&part);
         return ret;
     }
-    if (!s->crypto || 1 == part.niov) {
-        ret = bdrv_preadv(s->data_file, host_offset, bytes, &part, 0);
-        if (ret >= 0 && s->crypto) {
-            qcow2_crypt(s, host_offset, offset, part.iov[0].iov_base, bytes,
-                        false);
-        }
+    if (1 == part.niov) {
+        ret = block_crypto_read_decrypt(s->data_file, host_offset, s->crypto,
+                                        qcow2_iv_offset(s, host_offset,
+                                                        offset),
+                                        part.iov[0].iov_base, bytes);
         qemu_iovec_destroy(&part);
         return ret;
     }
@@ -284,9 +177,10 @@ static int read_normal(BlockDriverState *bs, uint64_t host_offset,
     if (!buf) {
         return -ENOMEM;
     }
-    ret = bdrv_pread(s->data_file, host_offset, bytes, buf, 0);
+    ret = block_crypto_read_decrypt(s->data_file, host_offset, s->crypto,
+                                    qcow2_iv_offset(s, host_offset, offset),
+                                    buf, bytes);
     if (ret >= 0) {
-        qcow2_crypt(s, host_offset, offset, buf, bytes, false);
         qemu_iovec_from_buf(qiov, skip, buf, bytes);
     }
     return ret;
@@ -380,33 +274,20 @@ static int write_run_encrypted(BlockDriverState *bs, const Qcow2WriteRun *r,
     uint64_t guest_start = qcow2_start_of_cluster(s, r->guest_offset) +
                            r->cow_start_offset;
     g_autofree uint8_t *buf = g_try_malloc(len);
-    uint64_t pos = 0;
-    int i;
 
     if (!buf) {
         return -ENOMEM;
     }
     /* Whole sectors per piece: encrypt straight into the bounce buffer. */
-    for (i = 0; i < pieces->niov; i++) {
-        if (!QEMU_IS_ALIGNED(pieces->iov[i].iov_len, BDRV_SECTOR_SIZE)) {
-            break;
-        }
+    if (block_crypto_iov_is_whole_sectors(pieces, BDRV_SECTOR_SIZE)) {
+        return block_crypto_encrypt_write(s->data_file, host_start,
+                                          s->crypto,
+                                          qcow2_iv_offset(s, host_start,
+                                                          guest_start),
+                                          pieces, buf, 0);
     }
-    if (i < pieces->niov) {
-        qemu_iovec_to_buf(pieces, 0, buf, len);
-        qcow2_crypt(s, host_start, guest_start, buf, len, true);
-    } else if (qcow2_crypt_pipelined(s, len)) {
-        return write_encrypted_pipelined(bs, host_start, guest_start, pieces,
-                                         buf);
-    } else {
-        for (i = 0; i < pieces->niov; i++) {
-            size_t n = pieces->iov[i].iov_len;
-
-            qcow2_encrypt_into(s, host_start + pos, guest_start + pos,
-                               pieces->iov[i].iov_base, buf + pos, n);
-            pos += n;
-        }
-    }
+    qemu_iovec_to_buf(pieces, 0, buf, len);
+    qcow2_encrypt(s, host_start, guest_start, buf, len);
     return bdrv_pwrite(s->data_file, host_start, len, buf, 0);
 }
 
@@ -438,13 +319,13 @@ static int write_run_with_cow(BlockDriverState *bs, const Qcow2WriteRun *run,
     if (!data) {
         /* Preallocation: the regions are written, the middle is not. */
         if (head && s->crypto) {
-            qcow2_crypt(s, host_start, cluster + run->cow_start_offset, head,
-                        run->cow_start_bytes, true);
+            qcow2_encrypt(s, host_start, cluster + run->cow_start_offset,
+                          head, run->cow_start_bytes);
         }
         if (tail && s->crypto) {
-            qcow2_crypt(s, run->alloc_offset + run->cow_end_offset,
-                        cluster + run->cow_end_offset, tail,
-                        run->cow_end_bytes, true);
+            qcow2_encrypt(s, run->alloc_offset + run->cow_end_offset,
+                          cluster + run->cow_end_offset, tail,
+                          run->cow_end_bytes);
         }
         if (head) {
             ret = bdrv_pwrite(s->data_file, host_start, run->cow_start_bytes,
