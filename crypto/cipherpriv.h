@@ -48,6 +48,13 @@ struct QCryptoCipherDriver {
 
 /* libcrypto's EVP AES (cipher-openssl.c): the fast path, not shareable. */
 extern const QCryptoCipherDriver qcrypto_cipher_driver_openssl;
+
+/*
+ * qcrypto_cipher_openssl_is_direct:
+ * Returns: whether @cipher, made by the libcrypto driver, calls the
+ * provider's implementation directly (else it goes through EVP).
+ */
+bool qcrypto_cipher_openssl_is_direct(QCryptoCipher *cipher);
 /* nettle (cipher-nettle.c): every algorithm, shareable. */
 extern const QCryptoCipherDriver qcrypto_cipher_driver_nettle;
 
