@@ -150,7 +150,7 @@ run_floor_read2() {
 # again costs a fault in the host: a run that happened to get those pages
 # for its output took twice as long (0.3 against 0.7 s for the same
 # convert).  Priming gives every run, either tool's and the floor's,
-# memory that was just in use.
+# memory that was just in use, whichever tool ran before it.
 prime_memory() {
     dd if=/dev/zero of="$DIR/prime" bs=2M count=$((SIZE_MIB / 2 + 64)) \
         status=none
@@ -166,13 +166,14 @@ bench() {
     local floors=""
     log "$name"
     for ((i = 0; i < RUNS; i++)); do
-        # Who goes first alternates, so that neither always inherits the
-        # memory the other just freed.
-        for side in $( ((i % 2)) && echo ours ref || echo ref ours); do
+        # Strict alternation: a burst of noise from the host (they last a
+        # second or two here) then slows runs of both tools.
+        for side in ref ours; do
             if [ $side = ref ]; then tool=$REF; else tool=$OURS; fi
             "$setup" "$tool"
             prime_memory
             measure "$run" "$tool"
+            log "  $side: $W s"
             wall[$side]+="$W "
             cpu[$side]+="$(calc "($U + $S) / $W" 2) "
             rss[$side]+="$M "
