@@ -55,6 +55,7 @@ typedef struct ImgConvert {
     const char *backing_fmt;    /* -F */
     bool target_has_backing;    /* what the source's top lacks is left */
     int num_requests;           /* -m: pieces in flight */
+    BdrvRequestFlags read_flags;    /* of the reads of the sources */
     bool out_of_order;          /* -W: in-order writes are allowed too */
     /* The reader's position: source index, offset in it, its base. */
     int rd_src;
@@ -347,11 +348,6 @@ static bool img_convert_is_backing(const ImgConvert *c, int status,
 }
 
 /*
- * The read side of the copy (the pipe's producer thread): the next piece
- * of the sources, by block status a zero range or data read into
- * @item->buf.  Only this touches the sources while the copy runs.
- */
-/*
  * --salvage: read [@offset, +@n) again sector by sector, zeros where a
  * sector cannot be read, with 7.2's warning for each.  The warnings come
  * from the reader thread, in data order.
@@ -371,6 +367,11 @@ static void img_convert_salvage(BdrvChild *src, int64_t offset, int64_t n,
     }
 }
 
+/*
+ * The read side of the copy (the pipe's producer thread): the next piece
+ * of the sources, by block status a zero range or data read into
+ * @item->buf.  Only this touches the sources while the copy runs.
+ */
 static int img_convert_fill(void *opaque, ImgPipeItem *item)
 {
     ImgConvert *c = opaque;
@@ -411,7 +412,7 @@ static int img_convert_fill(void *opaque, ImgPipeItem *item)
     item->bytes = n;
     item->zero = zero;
     if (!zero) {
-        ret = bdrv_pread(src, offset, n, item->buf, 0);
+        ret = bdrv_pread(src, offset, n, item->buf, c->read_flags);
         if (ret < 0 && c->salvage) {
             img_convert_salvage(src, offset, n, item->buf);
         } else if (ret < 0) {
@@ -469,8 +470,18 @@ static void img_convert_throttle(const ImgConvert *c, int64_t start,
 
 static int img_convert_copy_all(ImgConvert *c)
 {
-    ImgPipe *pipe = img_pipe_new(c->num_requests, IMG_COPY_CHUNK,
-                                 img_convert_fill, c);
+    ImgPipe *pipe;
+    /*
+     * With a reader thread and at most two CPUs, the writer keeps one
+     * busy: the reader then decrypts on its own, rather than queueing
+     * pieces for a crypto worker that only competes with both for the
+     * other CPU (LUKS qcow2 -> raw of 512 MiB: 0.28 -> 0.25 s).
+     */
+    if (c->num_requests > 1 && g_get_num_processors() <= 2) {
+        c->read_flags = BDRV_REQ_SERIAL_CRYPTO;
+    }
+    pipe = img_pipe_new(c->num_requests, IMG_COPY_CHUNK, img_convert_fill,
+                        c);
     ImgPipeItem *item;
     int64_t copied = 0, start = g_get_monotonic_time();
     int ret = 0;

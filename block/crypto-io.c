@@ -42,11 +42,17 @@ bool block_crypto_iov_is_whole_sectors(const QEMUIOVector *qiov,
 
 int block_crypto_read_decrypt(BdrvChild *child, uint64_t host_offset,
                               QCryptoBlock *block, uint64_t iv_offset,
-                              uint8_t *buf, uint64_t bytes)
+                              uint8_t *buf, uint64_t bytes,
+                              BdrvRequestFlags flags)
 {
     int ret = bdrv_pread(child, host_offset, bytes, buf, 0);
 
-    if (ret >= 0) {
+    if (ret < 0) {
+        return ret;
+    }
+    if (flags & BDRV_REQ_SERIAL_CRYPTO) {
+        qcrypto_block_decrypt_serial(block, iv_offset, buf, bytes);
+    } else {
         /* Large ranges are decrypted on all CPUs at once. */
         qcrypto_block_decrypt(block, iv_offset, buf, bytes);
     }

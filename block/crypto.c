@@ -120,13 +120,13 @@ static int block_crypto_preadv(BlockDriverState *bs, int64_t offset,
     if (1 == qiov->niov) {
         return block_crypto_read_decrypt(bs->file, payload + offset, s->block,
                                          offset, qiov->iov[0].iov_base,
-                                         bytes);
+                                         bytes, flags);
     }
     while (done < bytes) {
         int64_t n = MIN(bytes - done, BLOCK_CRYPTO_CHUNK);
         int ret = block_crypto_read_decrypt(bs->file, payload + offset + done,
                                             s->block, offset + done,
-                                            s->bounce, n);
+                                            s->bounce, n, flags);
         if (ret < 0) {
             return ret;
         }

@@ -44,7 +44,8 @@ static void qiov_slice(QEMUIOVector *dst, QEMUIOVector *qiov, uint64_t skip,
 
 /* Read from the backing node; what lies past its end reads as zeros. */
 static int read_backing(BlockDriverState *bs, uint64_t offset,
-                        uint64_t bytes, QEMUIOVector *qiov, uint64_t skip)
+                        uint64_t bytes, QEMUIOVector *qiov, uint64_t skip,
+                        BdrvRequestFlags flags)
 {
     int64_t len = bdrv_getlength(bs->backing->bs);
     uint64_t n;
@@ -57,7 +58,8 @@ static int read_backing(BlockDriverState *bs, uint64_t offset,
     n = offset < (uint64_t)len ? MIN(bytes, (uint64_t)len - offset) : 0;
     if (n) {
         qiov_slice(&part, qiov, skip, n);
-        ret = bdrv_preadv(bs->backing, offset, n, &part, 0);
+        ret = bdrv_preadv(bs->backing, offset, n, &part,
+                          flags & BDRV_REQ_SERIAL_CRYPTO);
         qemu_iovec_destroy(&part);
     }
     if (ret >= 0 && n < bytes) {
@@ -149,7 +151,7 @@ static int load_compressed_cluster(BlockDriverState *bs, uint64_t l2_entry)
 
 static int read_normal(BlockDriverState *bs, uint64_t host_offset,
                        uint64_t offset, uint64_t bytes, QEMUIOVector *qiov,
-                       uint64_t skip)
+                       uint64_t skip, BdrvRequestFlags flags)
 {
     BDRVQcow2State *s = bs->opaque;
     QEMUIOVector part;
@@ -168,7 +170,7 @@ static int read_normal(BlockDriverState *bs, uint64_t host_offset,
         ret = block_crypto_read_decrypt(s->data_file, host_offset, s->crypto,
                                         qcow2_iv_offset(s, host_offset,
                                                         offset),
-                                        part.iov[0].iov_base, bytes);
+                                        part.iov[0].iov_base, bytes, flags);
         qemu_iovec_destroy(&part);
         return ret;
     }
@@ -179,7 +181,7 @@ static int read_normal(BlockDriverState *bs, uint64_t host_offset,
     }
     ret = block_crypto_read_decrypt(s->data_file, host_offset, s->crypto,
                                     qcow2_iv_offset(s, host_offset, offset),
-                                    buf, bytes);
+                                    buf, bytes, flags);
     if (ret >= 0) {
         qemu_iovec_from_buf(qiov, skip, buf, bytes);
     }
@@ -189,7 +191,8 @@ static int read_normal(BlockDriverState *bs, uint64_t host_offset,
 /* Read one run of a single subcluster type into @qiov at @skip. */
 static int read_run(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
                     uint64_t host_offset, Qcow2SubclusterType type,
-                    QEMUIOVector *qiov, uint64_t skip)
+                    QEMUIOVector *qiov, uint64_t skip,
+                    BdrvRequestFlags flags)
 {
     BDRVQcow2State *s = bs->opaque;
     int ret;
@@ -198,7 +201,7 @@ static int read_run(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
     case QCOW2_SUBCLUSTER_UNALLOCATED_PLAIN:
     case QCOW2_SUBCLUSTER_UNALLOCATED_ALLOC:
         if (bs->backing) {
-            return read_backing(bs, offset, bytes, qiov, skip);
+            return read_backing(bs, offset, bytes, qiov, skip, flags);
         }
         /* fall through */
     case QCOW2_SUBCLUSTER_ZERO_PLAIN:
@@ -213,7 +216,8 @@ static int read_run(BlockDriverState *bs, uint64_t offset, uint64_t bytes,
         }
         return ret;
     case QCOW2_SUBCLUSTER_NORMAL:
-        return read_normal(bs, host_offset, offset, bytes, qiov, skip);
+        return read_normal(bs, host_offset, offset, bytes, qiov, skip,
+                           flags);
     default:
         return -EIO;
     }
@@ -233,7 +237,7 @@ int qcow2_preadv(BlockDriverState *bs, int64_t offset, int64_t bytes,
                                     &type);
         if (ret >= 0) {
             ret = read_run(bs, offset + done, cur, host_offset, type, qiov,
-                           done);
+                           done, flags);
         }
         if (ret < 0) {
             return ret;

@@ -786,6 +786,18 @@ void qcrypto_block_decrypt(QCryptoBlock *block, uint64_t offset,
     qcrypto_block_crypt(block, offset, buf, buf, len, false);
 }
 
+void qcrypto_block_decrypt_serial(QCryptoBlock *block, uint64_t offset,
+                                  uint8_t *buf, size_t len)
+{
+    assert(block->pool);
+    assert(QEMU_IS_ALIGNED(offset, block->sector_size));
+    assert(QEMU_IS_ALIGNED(len, block->sector_size));
+    if (len) {
+        pool_run_one(block->pool, false, offset / block->sector_size, buf,
+                     buf, len);
+    }
+}
+
 void qcrypto_block_free(QCryptoBlock *block)
 {
     if (!block) {

@@ -47,6 +47,12 @@ typedef enum BdrvRequestFlags {
     BDRV_REQ_MAY_UNMAP = 0x4,   /* zero writes may deallocate */
     BDRV_REQ_FUA = 0x10,        /* write through to stable storage */
     BDRV_REQ_NO_FALLBACK = 0x100, /* fail zero writes that would write data */
+    /*
+     * A hint for reads of encrypted data: decrypt on the calling thread
+     * only, without the crypto workers, because the caller's other
+     * threads already keep the CPUs busy (a copy engine's writer).
+     */
+    BDRV_REQ_SERIAL_CRYPTO = 0x1000,
 } BdrvRequestFlags;
 
 /* Block status bits (as QEMU's BDRV_BLOCK_*). */

@@ -18,12 +18,14 @@
  *             byte i of the range is numbered @iv_offset + i
  * @buf: receives the plaintext
  * @bytes: a multiple of the sector size
+ * @flags: the read's flags (BDRV_REQ_SERIAL_CRYPTO)
  *
  * Returns: 0, or -errno of the read (@buf then holds no useful data).
  */
 int block_crypto_read_decrypt(BdrvChild *child, uint64_t host_offset,
                               QCryptoBlock *block, uint64_t iv_offset,
-                              uint8_t *buf, uint64_t bytes);
+                              uint8_t *buf, uint64_t bytes,
+                              BdrvRequestFlags flags);
 
 /*
  * block_crypto_encrypt_write:

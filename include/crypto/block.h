@@ -209,6 +209,16 @@ void qcrypto_block_decrypt(QCryptoBlock *block, uint64_t offset,
                            uint8_t *buf, size_t len);
 
 /*
+ * qcrypto_block_decrypt_serial:
+ *
+ * As qcrypto_block_decrypt(), on the calling thread only: for a caller
+ * whose other threads already keep every CPU busy, where handing pieces
+ * to workers only adds a thread competing for them.
+ */
+void qcrypto_block_decrypt_serial(QCryptoBlock *block, uint64_t offset,
+                                  uint8_t *buf, size_t len);
+
+/*
  * qcrypto_block_encrypt_into:
  * @block: an unlocked block
  * @offset: as for qcrypto_block_encrypt()

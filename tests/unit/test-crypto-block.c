@@ -173,6 +173,23 @@ static void test_encrypt_into(void)
     }
 }
 
+/* Decrypting on the calling thread only gives the same bytes. */
+static void test_decrypt_serial(void)
+{
+    size_t len = 2 * 1024 * 1024 + 512;
+    g_autofree uint8_t *plain = test_plaintext(len);
+    g_autofree uint8_t *a = g_memdup2(plain, len);
+    g_autofree uint8_t *b = NULL;
+
+    qcrypto_block_encrypt(shared_block, 512 * 3, a, len);
+    b = g_memdup2(a, len);
+    qcrypto_block_decrypt(shared_block, 512 * 3, a, len);
+    qcrypto_block_decrypt_serial(shared_block, 512 * 3, b, len);
+    g_assert_cmpmem(a, len, plain, len);
+    g_assert_cmpmem(b, len, plain, len);
+    qcrypto_block_decrypt_serial(shared_block, 0, b, 0);
+}
+
 /* The IV depends on the sector number: moving a sector breaks it. */
 static void test_encrypt_iv_numbering(void)
 {
@@ -1306,6 +1323,8 @@ int main(int argc, char **argv)
     g_test_add_func("/crypto/block/encrypt/concurrent",
                     test_encrypt_concurrent);
     g_test_add_func("/crypto/block/encrypt/batch", test_batch);
+    g_test_add_func("/crypto/block/encrypt/decrypt-serial",
+                    test_decrypt_serial);
     g_test_add_func("/crypto/block/encrypt/batch-concurrent",
                     test_batch_concurrent);
     g_test_add_func("/crypto/block/luks/options/help", test_options_help);
