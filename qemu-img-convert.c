@@ -471,15 +471,8 @@ static void img_convert_throttle(const ImgConvert *c, int64_t start,
 static int img_convert_copy_all(ImgConvert *c)
 {
     ImgPipe *pipe;
-    /*
-     * With a reader thread and at most two CPUs, the writer keeps one
-     * busy: the reader then decrypts on its own, rather than queueing
-     * pieces for a crypto worker that only competes with both for the
-     * other CPU (LUKS qcow2 -> raw of 512 MiB: 0.28 -> 0.25 s).
-     */
-    if (c->num_requests > 1 && g_get_num_processors() <= 2) {
-        c->read_flags = BDRV_REQ_SERIAL_CRYPTO;
-    }
+
+    c->read_flags = img_pipe_reader_flags(c->num_requests);
     pipe = img_pipe_new(c->num_requests, IMG_COPY_CHUNK, img_convert_fill,
                         c);
     ImgPipeItem *item;

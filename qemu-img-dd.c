@@ -8,6 +8,7 @@
 
 #include "qapi/opts.h"
 #include "qemu-img-common.h"
+#include "qemu-img-pipe.h"
 
 /* Which operands were given. */
 enum {
@@ -19,7 +20,15 @@ enum {
 };
 
 /* Bytes moved per request when blocks are small. */
-#define IMG_DD_CHUNK (1 << 20)
+#define IMG_DD_CHUNK (2 << 20)
+
+/*
+ * Requests read ahead while the previous ones are written, when they are
+ * at most IMG_DD_PIPE_MAX bytes each (larger blocks are copied one at a
+ * time, as before, to keep memory to one block).
+ */
+#define IMG_DD_DEPTH 4
+#define IMG_DD_PIPE_MAX (8 << 20)
 
 typedef struct ImgDd {
     ImgCommonOpts o;
@@ -141,34 +150,102 @@ static bool img_dd_create(const ImgDd *dd, int64_t bytes)
     return true;
 }
 
-/* Copy input [@start, @end) to the output from offset 0. */
+/* The read side of the copy (the pipe's thread, if any). */
+typedef struct ImgDdReader {
+    BdrvChild *in;
+    int64_t pos;
+    int64_t end;
+    int64_t chunk;
+    int64_t bsz;
+    BdrvRequestFlags flags;
+    int error;                  /* a read error to return next */
+} ImgDdReader;
+
+/*
+ * A merged read failed: read its blocks one by one, as 7.2 reads them,
+ * so that the blocks before the failing one are still copied.
+ * Returns: the bytes read before the first failing block; @error is set.
+ */
+static int64_t img_dd_read_blocks(ImgDdReader *r, ImgPipeItem *item,
+                                  int error)
+{
+    int64_t done = 0;
+
+    r->error = error;
+    while (done < item->bytes) {
+        int64_t n = MIN(r->bsz, item->bytes - done);
+        int ret = bdrv_pread(r->in, item->offset + done, n, item->buf + done,
+                             r->flags);
+        if (ret < 0) {
+            r->error = ret;
+            break;
+        }
+        done += n;
+    }
+    return done;
+}
+
+static int img_dd_fill(void *opaque, ImgPipeItem *item)
+{
+    ImgDdReader *r = opaque;
+    int ret;
+
+    if (r->error) {
+        return r->error;
+    }
+    if (r->pos >= r->end) {
+        return 0;
+    }
+    item->offset = r->pos;
+    item->bytes = MIN(r->chunk, r->end - r->pos);
+    item->zero = item->skip = false;
+    ret = bdrv_pread(r->in, item->offset, item->bytes, item->buf, r->flags);
+    if (ret < 0) {
+        item->bytes = img_dd_read_blocks(r, item, ret);
+        if (!item->bytes) {
+            return r->error;
+        }
+    }
+    r->pos += item->bytes;
+    return 1;
+}
+
+/*
+ * Copy input [@start, @end) to the output from offset 0, in order; the
+ * pieces read before a read error are written first, as 7.2 does.
+ */
 static int img_dd_copy(const ImgDd *dd, BdrvChild *in, BdrvChild *out,
                        int64_t start, int64_t end)
 {
     /* Whole blocks are merged into larger requests: same bytes, fewer
      * system calls. */
     int64_t chunk = dd->bsz * MAX(1, IMG_DD_CHUNK / dd->bsz);
-    g_autofree uint8_t *buf = g_malloc(chunk);
-    int64_t pos;
-    int ret;
+    unsigned depth = chunk <= IMG_DD_PIPE_MAX ? IMG_DD_DEPTH : 1;
+    ImgDdReader reader = {
+        .in = in, .pos = start, .end = end, .chunk = chunk, .bsz = dd->bsz,
+        .flags = img_pipe_reader_flags(depth),
+    };
+    ImgPipe *pipe = img_pipe_new(depth, chunk, img_dd_fill, &reader);
+    ImgPipeItem *item;
+    int ret = 0;
 
-    for (pos = start; pos < end; pos += chunk) {
-        int64_t n = MIN(chunk, end - pos);
-
-        ret = bdrv_pread(in, pos, n, buf, 0);
+    while ((item = img_pipe_get(pipe))) {
+        ret = bdrv_pwrite(out, item->offset - start, item->bytes, item->buf,
+                          0);
+        img_pipe_put(pipe, item);
         if (ret < 0) {
-            error_report("error while reading from input image file: %s",
-                         g_strerror(-ret));
-            return ret;
-        }
-        ret = bdrv_pwrite(out, pos - start, n, buf, 0);
-        if (ret < 0) {
+            img_pipe_free(pipe);
             error_report("error while writing to output image file: %s",
                          g_strerror(-ret));
             return ret;
         }
     }
-    return 0;
+    ret = img_pipe_free(pipe);
+    if (ret < 0) {
+        error_report("error while reading from input image file: %s",
+                     g_strerror(-ret));
+    }
+    return ret;
 }
 
 /* Create and open the output; Returns: its child, or NULL. */

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "block/block.h"
+
 /* One piece of the stream. */
 typedef struct ImgPipeItem {
     int64_t offset;     /* where the piece belongs, set by the fill function */
@@ -27,6 +29,16 @@ typedef struct ImgPipeItem {
 typedef int (*ImgPipeFillFunc)(void *opaque, ImgPipeItem *item);
 
 typedef struct ImgPipe ImgPipe;
+
+/*
+ * img_pipe_reader_flags:
+ * @depth: the depth the pipe will have
+ *
+ * Returns: the flags for the reads of a fill function whose consumer
+ * writes: BDRV_REQ_SERIAL_CRYPTO when a reader thread and the writer
+ * would otherwise share at most two CPUs with crypto workers.
+ */
+BdrvRequestFlags img_pipe_reader_flags(unsigned depth);
 
 /*
  * img_pipe_new:
