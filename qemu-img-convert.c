@@ -55,6 +55,8 @@ typedef struct ImgConvert {
     const char *backing_fmt;    /* -F */
     bool target_has_backing;    /* what the source's top lacks is left */
     int num_requests;           /* -m: pieces in flight */
+    bool copy_range;            /* -C: copy offloading, while it works */
+    bool explicit_sparse;       /* -S was given */
     BdrvRequestFlags read_flags;    /* of the reads of the sources */
     bool out_of_order;          /* -W: in-order writes are allowed too */
     /* The reader's position: source index, offset in it, its base. */
@@ -411,7 +413,11 @@ static int img_convert_fill(void *opaque, ImgPipeItem *item)
     item->offset = c->rd_base + offset;
     item->bytes = n;
     item->zero = zero;
-    if (!zero) {
+    item->unread = !zero && c->copy_range && !c->salvage;
+    if (item->unread) {
+        item->src_index = c->rd_src;
+        item->src_offset = offset;
+    } else if (!zero) {
         ret = bdrv_pread(src, offset, n, item->buf, c->read_flags);
         if (ret < 0 && c->salvage) {
             img_convert_salvage(src, offset, n, item->buf);
@@ -424,11 +430,44 @@ static int img_convert_fill(void *opaque, ImgPipeItem *item)
     return 1;
 }
 
+/*
+ * -C: copy a piece the reader left unread from the source to the target
+ * without reading it here; where these nodes cannot, read and write it,
+ * and everything after it, the usual way.  Runs without a reader thread.
+ */
+static int img_convert_copy_range(ImgConvert *c, ImgPipeItem *item)
+{
+    BdrvChild *src = c->src[item->src_index];
+    int ret = c->copy_range
+              ? bdrv_copy_range(src, item->src_offset, c->target,
+                                item->offset, item->bytes)
+              : -ENOTSUP;
+
+    if (ret != -ENOTSUP) {
+        if (ret < 0) {
+            error_report("error while writing at byte %" PRId64 ": %s",
+                         item->offset, g_strerror(-ret));
+        }
+        return ret;
+    }
+    c->copy_range = false;
+    ret = bdrv_pread(src, item->src_offset, item->bytes, item->buf, 0);
+    if (ret < 0) {
+        error_report("error while reading at byte %" PRId64 ": %s",
+                     item->src_offset, g_strerror(-ret));
+        return ret;
+    }
+    return img_convert_write(c, item->offset, item->bytes, item->buf);
+}
+
 /* The write side of the copy: put one piece into the target. */
-static int img_convert_put(ImgConvert *c, const ImgPipeItem *item)
+static int img_convert_put(ImgConvert *c, ImgPipeItem *item)
 {
     if (item->skip) {
         return 0;
+    }
+    if (item->unread) {
+        return img_convert_copy_range(c, item);
     }
     if (item->zero) {
         return c->target_zeroed ? 0 :
@@ -472,9 +511,14 @@ static int img_convert_copy_all(ImgConvert *c)
 {
     ImgPipe *pipe;
 
-    c->read_flags = img_pipe_reader_flags(c->num_requests);
-    pipe = img_pipe_new(c->num_requests, IMG_COPY_CHUNK, img_convert_fill,
-                        c);
+    /*
+     * -C: the kernel copies, so no reader thread (which would also have
+     * to take over reading if offloading fails part way).
+     */
+    unsigned depth = c->copy_range ? 1 : c->num_requests;
+
+    c->read_flags = img_pipe_reader_flags(depth);
+    pipe = img_pipe_new(depth, IMG_COPY_CHUNK, img_convert_fill, c);
     ImgPipeItem *item;
     int64_t copied = 0, start = g_get_monotonic_time();
     int ret = 0;
@@ -654,6 +698,7 @@ static void img_convert_parse(ImgConvert *c, int argc, char **argv)
             }
             break;
         case 'C':
+            c->copy_range = true;
             break;
         case 'o': {
             char *joined = c->options ?
@@ -671,6 +716,7 @@ static void img_convert_parse(ImgConvert *c, int argc, char **argv)
                 exit(EXIT_FAILURE);
             }
             c->sparse_size = sval;
+            c->explicit_sparse = true;
             break;
         case OPTION_OBJECT: img_add_object(optarg); break;
         case OPTION_IMAGE_OPTS: c->image_opts = true; break;
@@ -685,6 +731,68 @@ static void img_convert_parse(ImgConvert *c, int argc, char **argv)
     }
 }
 
+/*
+ * The checks of the command line before anything is opened, in 7.2's
+ * order.  Returns: false after printing the error.
+ */
+static bool img_convert_check_args(const ImgConvert *c)
+{
+    /* Copy offloading copies bytes as they are: nothing to look into. */
+    if (c->copy_range && c->compress) {
+        error_report("Cannot enable copy offloading when -c is used");
+        return false;
+    }
+    if (c->copy_range && c->explicit_sparse) {
+        error_report("Cannot enable copy offloading when -S is used");
+        return false;
+    }
+    return true;
+}
+
+/* -o help: the target format's creation options.  Returns: exit code. */
+static int img_convert_help(const ImgConvert *c)
+{
+    const BlockDriver *drv = bdrv_find_format(c->out_fmt);
+    g_autoptr(GString) out = g_string_new(NULL);
+
+    if (!drv || !bdrv_get_format_create_opts(drv)) {
+        error_report("Unknown file format '%s'", c->out_fmt);
+        return 1;
+    }
+    g_string_append_printf(out, "Supported %s options:\n", c->out_fmt);
+    qopts_print_help(out, bdrv_get_format_create_opts(drv));
+    g_string_append(out, "\nThe protocol level may support further "
+                    "options.\nSpecify the target filename to include "
+                    "those options.\n");
+    fputs(out->str, stdout);
+    return 0;
+}
+
+/* The checks after -o help.  Returns: false after printing the error. */
+static bool img_convert_check_files(const ImgConvert *c, int nargs)
+{
+    if (c->skip_broken_bitmaps && !c->bitmaps) {
+        error_report("Use of --skip-broken-bitmaps requires --bitmaps");
+        return false;
+    }
+    if (nargs < 2) {
+        img_usage_error("Must specify image file name");
+    }
+    if (c->image_opts && c->src_fmt) {
+        error_report("--image-opts and --format are mutually exclusive");
+        return false;
+    }
+    if (c->no_create && c->options) {
+        error_report("-o has no effect when skipping image creation");
+        return false;
+    }
+    if (c->target_image_opts && !c->no_create) {
+        error_report("--target-image-opts requires use of -n flag");
+        return false;
+    }
+    return true;
+}
+
 int img_convert(int argc, char **argv)
 {
     ImgConvert c = {
@@ -692,47 +800,17 @@ int img_convert(int argc, char **argv)
         .sparse_size = 4096,
         .num_requests = IMG_DEFAULT_REQUESTS,
     };
-    int ret;
+    int ret = 1;
 
     img_convert_parse(&c, argc, argv);
-    if (c.options && keyval_is_help(c.options)) {
-        const BlockDriver *drv = bdrv_find_format(c.out_fmt);
-        g_autoptr(GString) out = g_string_new(NULL);
-        if (!drv || !bdrv_get_format_create_opts(drv)) {
-            error_report("Unknown file format '%s'", c.out_fmt);
-            return 1;
+    if (img_convert_check_args(&c)) {
+        if (c.options && keyval_is_help(c.options)) {
+            ret = img_convert_help(&c);
+        } else if (img_convert_check_files(&c, argc - optind)) {
+            ret = img_convert_run(&c, argv + optind, argc - optind - 1,
+                                  argv[argc - 1]);
         }
-        g_string_append_printf(out, "Supported %s options:\n", c.out_fmt);
-        qopts_print_help(out, bdrv_get_format_create_opts(drv));
-        g_string_append(out, "\nThe protocol level may support further "
-                        "options.\nSpecify the target filename to include "
-                        "those options.\n");
-        fputs(out->str, stdout);
-        g_free(c.options);
-        return 0;
     }
-    if (c.skip_broken_bitmaps && !c.bitmaps) {
-        error_report("Use of --skip-broken-bitmaps requires --bitmaps");
-        return 1;
-    }
-    if (argc - optind < 2) {
-        img_usage_error("Must specify image file name");
-    }
-    if (c.image_opts && c.src_fmt) {
-        error_report("--image-opts and --format are mutually exclusive");
-        return 1;
-    }
-    if (c.no_create && c.options) {
-        error_report("-o has no effect when skipping image creation");
-        g_free(c.options);
-        return 1;
-    }
-    if (c.target_image_opts && !c.no_create) {
-        error_report("--target-image-opts requires use of -n flag");
-        return 1;
-    }
-    ret = img_convert_run(&c, argv + optind, argc - optind - 1,
-                          argv[argc - 1]);
     img_convert_cleanup(&c);
     return ret;
 }

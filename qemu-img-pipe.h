@@ -17,6 +17,11 @@ typedef struct ImgPipeItem {
     int64_t bytes;      /* its length */
     bool zero;          /* the piece reads as zeros and @buf holds nothing */
     bool skip;          /* the piece needs nothing done; @buf holds nothing */
+    bool unread;        /* data left unread, @buf holds nothing: the
+                         * consumer copies it from source @src_index at
+                         * @src_offset itself (copy offloading) */
+    unsigned src_index;
+    int64_t src_offset;
     uint8_t *buf;       /* the slot's buffer (owned by the pipe, reused) */
 } ImgPipeItem;
 

@@ -67,6 +67,14 @@ struct BlockDriver {
     int (*bdrv_pwrite_zeroes)(BlockDriverState *bs, int64_t offset,
                               int64_t bytes, BdrvRequestFlags flags);
     int (*bdrv_pdiscard)(BlockDriverState *bs, int64_t offset, int64_t bytes);
+    /*
+     * Copy @bytes from @src (a node of the same driver) to @dst inside the
+     * kernel or storage, without reading them here (optional; -ENOTSUP
+     * when it cannot, before anything was copied).
+     */
+    int (*bdrv_copy_range)(BlockDriverState *src, int64_t src_offset,
+                           BlockDriverState *dst, int64_t dst_offset,
+                           int64_t bytes);
     int (*bdrv_flush)(BlockDriverState *bs);
     int (*bdrv_block_status)(BlockDriverState *bs, int64_t offset,
                              int64_t bytes, int64_t *pnum, int64_t *map,

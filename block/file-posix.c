@@ -372,6 +372,44 @@ static int file_pdiscard(BlockDriverState *bs, int64_t offset, int64_t bytes)
     return 0;
 }
 
+static int file_copy_range(BlockDriverState *src, int64_t src_offset,
+                           BlockDriverState *dst, int64_t dst_offset,
+                           int64_t bytes)
+{
+    BDRVFileState *ss = src->opaque;
+    BDRVFileState *ds = dst->opaque;
+    loff_t in = src_offset, out = dst_offset;
+    int64_t done = 0;
+
+    /* A clone may bring the source's holes along. */
+    file_forget_extent(ds);
+    while (done < bytes) {
+        ssize_t n = copy_file_range(ss->fd, &in, ds->fd, &out,
+                                    bytes - done, 0);
+
+        if (n < 0 && EINTR == errno) {
+            continue;
+        }
+        if (n < 0) {
+            int err = errno;
+
+            /* Not for these files (kernel, file systems, O_DIRECT). */
+            if (0 == done && (ENOSYS == err || EXDEV == err ||
+                              EOPNOTSUPP == err || EINVAL == err ||
+                              EBADF == err)) {
+                return -ENOTSUP;
+            }
+            return -err;
+        }
+        if (0 == n) {
+            /* The source ended early: it shrank under us. */
+            return -EIO;
+        }
+        done += n;
+    }
+    return 0;
+}
+
 static int file_flush(BlockDriverState *bs)
 {
     BDRVFileState *s = bs->opaque;
@@ -608,6 +646,7 @@ const BlockDriver bdrv_file = {
     .bdrv_close = file_close,
     .bdrv_lock = file_lock_node,
     .bdrv_preadv = file_preadv,
+    .bdrv_copy_range = file_copy_range,
     .bdrv_pwritev = file_pwritev,
     .bdrv_pwrite_zeroes = file_pwrite_zeroes,
     .bdrv_pdiscard = file_pdiscard,

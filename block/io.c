@@ -253,6 +253,48 @@ int bdrv_pdiscard(BdrvChild *child, int64_t offset, int64_t bytes)
     return bs->drv->bdrv_pdiscard(bs, offset, bytes);
 }
 
+/*
+ * The node that holds the bytes of [@offset, ...) of @bs unchanged: @bs
+ * itself below raw formats, or NULL (a format that maps or transforms
+ * them).  A raw image probed rather than named keeps its first sector for
+ * raw_pwritev()'s format check.
+ */
+static BlockDriverState *bdrv_copy_range_node(BlockDriverState *bs,
+                                              int64_t offset, bool write)
+{
+    while (bs && bs->drv == &bdrv_raw) {
+        if (write && bs->probed && offset < (int64_t)BDRV_SECTOR_SIZE) {
+            return NULL;
+        }
+        bs = bs->file ? bs->file->bs : NULL;
+    }
+    return bs;
+}
+
+int bdrv_copy_range(BdrvChild *src, int64_t src_offset, BdrvChild *dst,
+                    int64_t dst_offset, int64_t bytes)
+{
+    BlockDriverState *s = bdrv_copy_range_node(src->bs, src_offset, false);
+    BlockDriverState *d = bdrv_copy_range_node(dst->bs, dst_offset, true);
+    int ret;
+
+    if (dst->bs->read_only || (d && d->read_only)) {
+        return -EPERM;
+    }
+    ret = bdrv_check_request(src->bs, src_offset, bytes);
+    if (ret >= 0) {
+        ret = bdrv_check_request(dst->bs, dst_offset, bytes);
+    }
+    if (ret < 0 || 0 == bytes) {
+        return ret;
+    }
+    if (!s || !d || s->drv != d->drv || !d->drv->bdrv_copy_range ||
+        s->ejected || d->ejected) {
+        return -ENOTSUP;
+    }
+    return d->drv->bdrv_copy_range(s, src_offset, d, dst_offset, bytes);
+}
+
 int bdrv_flush(BlockDriverState *bs)
 {
     int ret = 0;

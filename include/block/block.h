@@ -139,6 +139,18 @@ int bdrv_pwritev(BdrvChild *child, int64_t offset, int64_t bytes,
 int bdrv_pwrite_zeroes(BdrvChild *child, int64_t offset, int64_t bytes,
                        BdrvRequestFlags flags);
 int bdrv_pdiscard(BdrvChild *child, int64_t offset, int64_t bytes);
+
+/*
+ * bdrv_copy_range:
+ * Copy [@src_offset, +@bytes) of @src to @dst at @dst_offset without
+ * reading the data into memory: copy_file_range(2), which clones extents
+ * where the file system can (qemu-img convert -C).  Works through raw
+ * formats down to files of one kind.
+ * Returns: 0, -ENOTSUP when these nodes cannot (nothing was copied; read
+ * and write instead), or another -errno.
+ */
+int bdrv_copy_range(BdrvChild *src, int64_t src_offset, BdrvChild *dst,
+                    int64_t dst_offset, int64_t bytes);
 int bdrv_flush(BlockDriverState *bs);
 
 /*
