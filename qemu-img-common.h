@@ -227,6 +227,20 @@ void img_snapshot_dump(const QEMUSnapshotInfo *sn);
 /* img_snapshot_dump_list: print "Snapshot list:", the headings and the
  * @nb snapshots of @tab, as qemu-img snapshot -l and info do. */
 void img_snapshot_dump_list(const QEMUSnapshotInfo *tab, int nb);
+/*
+ * img_append_options:
+ * Append an "-o" argument to *@options (NULL at first): repeated options
+ * are joined with commas.
+ */
+void img_append_options(char **options, const char *arg);
+
+/*
+ * img_print_create_help:
+ * Print "-o help" for @drv; with a file name the protocol's options too.
+ * Returns: the exit code.
+ */
+int img_print_create_help(const BlockDriver *drv, const char *filename);
+
 int img_dd(int argc, char **argv);
 int img_bench(int argc, char **argv);
 

@@ -700,14 +700,9 @@ static void img_convert_parse(ImgConvert *c, int argc, char **argv)
         case 'C':
             c->copy_range = true;
             break;
-        case 'o': {
-            char *joined = c->options ?
-                g_strdup_printf("%s,%s", c->options, optarg) :
-                g_strdup(optarg);
-            g_free(c->options);
-            c->options = joined;
+        case 'o':
+            img_append_options(&c->options, optarg);
             break;
-        }
         case 'S':
             if (qemu_strtosz(optarg, NULL, &sval) < 0 ||
                 sval > INT64_MAX / 2 || sval % BDRV_SECTOR_SIZE) {
@@ -753,19 +748,12 @@ static bool img_convert_check_args(const ImgConvert *c)
 static int img_convert_help(const ImgConvert *c)
 {
     const BlockDriver *drv = bdrv_find_format(c->out_fmt);
-    g_autoptr(GString) out = g_string_new(NULL);
 
     if (!drv || !bdrv_get_format_create_opts(drv)) {
         error_report("Unknown file format '%s'", c->out_fmt);
         return 1;
     }
-    g_string_append_printf(out, "Supported %s options:\n", c->out_fmt);
-    qopts_print_help(out, bdrv_get_format_create_opts(drv));
-    g_string_append(out, "\nThe protocol level may support further "
-                    "options.\nSpecify the target filename to include "
-                    "those options.\n");
-    fputs(out->str, stdout);
-    return 0;
+    return img_print_create_help(drv, NULL);
 }
 
 /* The checks after -o help.  Returns: false after printing the error. */

@@ -19,8 +19,7 @@ enum {
     OPTION_OUTPUT,
 };
 
-/* Append "-o" arguments: repeated options are joined with commas. */
-static void img_append_options(char **options, const char *arg)
+void img_append_options(char **options, const char *arg)
 {
     char *joined;
 
@@ -33,8 +32,7 @@ static void img_append_options(char **options, const char *arg)
     *options = joined;
 }
 
-/* Print "-o help" for @drv; with a file name the protocol's options too. */
-static int img_print_create_help(const BlockDriver *drv, const char *filename)
+int img_print_create_help(const BlockDriver *drv, const char *filename)
 {
     g_autofree QOptDesc *all = bdrv_get_create_opts(drv);
     g_autoptr(GString) out = g_string_new(NULL);

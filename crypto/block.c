@@ -559,6 +559,21 @@ static bool pool_unqueue_locked(QCryptoBlockPool *pool,
     return false;
 }
 
+/*
+ * Do @task, taken off the queue, on this thread; called with the lock
+ * held, which is dropped meanwhile.
+ */
+static void pool_run_task_locked(QCryptoBlockPool *pool,
+                                 QCryptoBlockTask *task)
+{
+    g_mutex_unlock(&pool->lock);
+    pool_run_one(pool, task->encrypt, task->sector, task->in, task->buf,
+                 task->len);
+    g_mutex_lock(&pool->lock);
+    task->done = true;
+    task->job->pending--;
+}
+
 void qcrypto_block_batch_wait(QCryptoBlockBatch *batch, unsigned int piece)
 {
     QCryptoBlockPool *pool = batch->pool;
@@ -576,12 +591,7 @@ void qcrypto_block_batch_wait(QCryptoBlockBatch *batch, unsigned int piece)
      * the workers may be busy with earlier pieces or without a CPU.
      */
     if (!task->done && pool_unqueue_locked(pool, task)) {
-        g_mutex_unlock(&pool->lock);
-        pool_run_one(pool, task->encrypt, task->sector, task->in, task->buf,
-                     task->len);
-        g_mutex_lock(&pool->lock);
-        task->done = true;
-        batch->job.pending--;
+        pool_run_task_locked(pool, task);
     }
     while (!task->done) {
         g_cond_wait(&pool->done_cond, &pool->lock);
@@ -616,12 +626,7 @@ void qcrypto_block_batch_free(QCryptoBlockBatch *batch)
             g_cond_wait(&pool->done_cond, &pool->lock);
             continue;
         }
-        g_mutex_unlock(&pool->lock);
-        pool_run_one(pool, task->encrypt, task->sector, task->in, task->buf,
-                     task->len);
-        g_mutex_lock(&pool->lock);
-        task->done = true;
-        batch->job.pending--;
+        pool_run_task_locked(pool, task);
     }
     g_mutex_unlock(&pool->lock);
     g_free(batch);
