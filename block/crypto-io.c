@@ -65,8 +65,7 @@ int block_crypto_encrypt_write(BdrvChild *child, uint64_t host_offset,
                                BdrvRequestFlags flags)
 {
     QCryptoBlockBatch *batch;
-    g_autofree uint32_t *lens = NULL;
-    unsigned int npieces = 0, k = 0;
+    unsigned int npieces = 0;
     uint64_t pos = 0;
     int ret = 0;
 
@@ -87,24 +86,24 @@ int block_crypto_encrypt_write(BdrvChild *child, uint64_t host_offset,
         npieces += DIV_ROUND_UP(data->iov[i].iov_len, CRYPTO_IO_PIECE);
     }
     batch = qcrypto_block_batch_new(block, true, npieces);
-    lens = g_new(uint32_t, npieces);
     for (int i = 0; i < data->niov; i++) {
         const uint8_t *in = data->iov[i].iov_base;
-        size_t len = data->iov[i].iov_len;
+        size_t len = data->iov[i].iov_len, n;
 
-        for (size_t o = 0; o < len; o += lens[k++]) {
-            lens[k] = MIN(CRYPTO_IO_PIECE, len - o);
+        for (size_t o = 0; o < len; o += n) {
+            n = MIN(CRYPTO_IO_PIECE, len - o);
             qcrypto_block_batch_add(batch, iv_offset + pos, in + o,
-                                    buf + pos, lens[k]);
-            pos += lens[k];
+                                    buf + pos, n);
+            pos += n;
         }
     }
+    /* The ciphertext is contiguous in @buf, piece after piece. */
     pos = 0;
-    for (k = 0; k < npieces && ret >= 0; k++) {
-        qcrypto_block_batch_wait(batch, k);
-        ret = bdrv_pwrite(child, host_offset + pos, lens[k], buf + pos,
-                          flags);
-        pos += lens[k];
+    for (unsigned int k = 0; k < npieces && ret >= 0; k++) {
+        size_t n = qcrypto_block_batch_wait(batch, k);
+
+        ret = bdrv_pwrite(child, host_offset + pos, n, buf + pos, flags);
+        pos += n;
     }
     /* After an error the pieces still queued are finished, then dropped. */
     qcrypto_block_batch_free(batch);

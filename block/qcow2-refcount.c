@@ -48,6 +48,16 @@ void qcow2_refcount_close(BlockDriverState *bs)
     g_clear_pointer(&s->refcount_table, g_free);
 }
 
+void qcow2_set_refcount_order(BDRVQcow2State *s, int order)
+{
+    s->refcount_order = order;
+    s->refcount_bits = 1 << order;
+    s->refcount_max = 64 == s->refcount_bits ? UINT64_MAX
+                      : (1ULL << s->refcount_bits) - 1;
+    s->refcount_block_bits = s->cluster_bits + 3 - order;
+    s->refcount_block_size = 1u << s->refcount_block_bits;
+}
+
 static void refcount_update_max_index(BDRVQcow2State *s)
 {
     uint32_t i = s->refcount_table_size;

@@ -7,6 +7,18 @@
 
 #include "block/qcow2.h"
 
+/* Write the header from memory, durably.  Returns: 0 or -errno. */
+static int write_header(BlockDriverState *bs, Error **errp)
+{
+    int ret = qcow2_update_header(bs);
+
+    ret = ret < 0 ? ret : qcow2_file_flush(bs);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "Failed to update the image header");
+    }
+    return ret;
+}
+
 /* Write the header with @version, durably; the old version stays in
  * memory if that fails. */
 static int set_version(BlockDriverState *bs, int version, Error **errp)
@@ -16,11 +28,9 @@ static int set_version(BlockDriverState *bs, int version, Error **errp)
     int ret;
 
     s->qcow_version = version;
-    ret = qcow2_update_header(bs);
-    ret = ret < 0 ? ret : qcow2_file_flush(bs);
+    ret = write_header(bs, errp);
     if (ret < 0) {
         s->qcow_version = old;
-        error_setg_errno(errp, -ret, "Failed to update the image header");
     }
     return ret;
 }
@@ -53,11 +63,9 @@ int qcow2_amend_lazy_refcounts(BlockDriverState *bs, bool on, Error **errp)
     }
     s->compatible_features = on ? old | QCOW2_COMPAT_LAZY_REFCOUNTS
                                 : old & ~QCOW2_COMPAT_LAZY_REFCOUNTS;
-    ret = qcow2_update_header(bs);
-    ret = ret < 0 ? ret : qcow2_file_flush(bs);
+    ret = write_header(bs, errp);
     if (ret < 0) {
         s->compatible_features = old;
-        error_setg_errno(errp, -ret, "Failed to update the image header");
         return ret;
     }
     s->use_lazy_refcounts = on;
@@ -464,12 +472,7 @@ typedef struct RefcountGeometry {
 /* Set the refcount geometry of @s (derived fields too). */
 static void refcounts_set(BDRVQcow2State *s, const RefcountGeometry *g)
 {
-    s->refcount_order = g->order;
-    s->refcount_bits = 1 << g->order;
-    s->refcount_max = 64 == s->refcount_bits ? UINT64_MAX
-                      : (1ULL << s->refcount_bits) - 1;
-    s->refcount_block_bits = s->cluster_bits + 3 - g->order;
-    s->refcount_block_size = 1u << s->refcount_block_bits;
+    qcow2_set_refcount_order(s, g->order);
     s->refcount_table_offset = g->table_offset;
     s->refcount_table_size = g->table_size;
     s->refcount_table = g->table;

@@ -798,12 +798,7 @@ static void open_set_geometry(BDRVQcow2State *s, const Qcow2Header *h)
     s->incompatible_features = h->incompatible_features;
     s->compatible_features = h->compatible_features;
     s->autoclear_features = h->autoclear_features;
-    s->refcount_order = h->refcount_order;
-    s->refcount_bits = 1 << s->refcount_order;
-    s->refcount_max = 64 == s->refcount_bits ? UINT64_MAX
-                      : (1ULL << s->refcount_bits) - 1;
-    s->refcount_block_bits = s->cluster_bits + 3 - s->refcount_order;
-    s->refcount_block_size = 1u << s->refcount_block_bits;
+    qcow2_set_refcount_order(s, h->refcount_order);
     s->refcount_table_offset = h->refcount_table_offset;
     s->refcount_table_size = ((uint64_t)h->refcount_table_clusters <<
                               s->cluster_bits) / sizeof(uint64_t);

@@ -523,6 +523,9 @@ static inline bool qcow2_data_file_is_raw(const BDRVQcow2State *s)
 }
 
 /* Whether refcounts on disk must be exact at all times. */
+/* Set @s's refcount order and the fields derived from it. */
+void qcow2_set_refcount_order(BDRVQcow2State *s, int order);
+
 static inline bool qcow2_need_accurate_refcounts(const BDRVQcow2State *s)
 {
     return !(s->incompatible_features & QCOW2_INCOMPAT_DIRTY);

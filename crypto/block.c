@@ -574,7 +574,8 @@ static void pool_run_task_locked(QCryptoBlockPool *pool,
     task->job->pending--;
 }
 
-void qcrypto_block_batch_wait(QCryptoBlockBatch *batch, unsigned int piece)
+size_t qcrypto_block_batch_wait(QCryptoBlockBatch *batch,
+                                unsigned int piece)
 {
     QCryptoBlockPool *pool = batch->pool;
     QCryptoBlockTask *task;
@@ -583,7 +584,7 @@ void qcrypto_block_batch_wait(QCryptoBlockBatch *batch, unsigned int piece)
     task = &batch->tasks[piece];
     if (!pool->nthreads) {
         assert(task->done);
-        return;
+        return task->len;
     }
     g_mutex_lock(&pool->lock);
     /*
@@ -597,6 +598,7 @@ void qcrypto_block_batch_wait(QCryptoBlockBatch *batch, unsigned int piece)
         g_cond_wait(&pool->done_cond, &pool->lock);
     }
     g_mutex_unlock(&pool->lock);
+    return task->len;
 }
 
 void qcrypto_block_batch_free(QCryptoBlockBatch *batch)

@@ -280,8 +280,10 @@ unsigned int qcrypto_block_batch_add(QCryptoBlockBatch *batch,
  *
  * Return once the piece is done (the caller does it if no worker has
  * started it yet).
+ * Returns: the piece's length.
  */
-void qcrypto_block_batch_wait(QCryptoBlockBatch *batch, unsigned int piece);
+size_t qcrypto_block_batch_wait(QCryptoBlockBatch *batch,
+                                unsigned int piece);
 
 /*
  * qcrypto_block_batch_free:
